@@ -1,0 +1,89 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, Invitation, Membership, Organization, User
+from collab_hub.tenancy import OrganizationAdminAccess, TenantAdmin
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    """Platform staff only: users span organizations."""
+
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_staff", "date_joined"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profile"), {"fields": ["full_name", "language"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    filter_horizontal: list[str] = []
+    list_filter = ["is_active", "is_staff"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Organization)
+class OrganizationAdmin(OrganizationAdminAccess, admin.ModelAdmin):
+    """Superusers see every organization; an organization's admins edit their own."""
+
+    list_display = ["name", "slug", "currency", "timezone", "created_at"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["created_at"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(pk=request.organization.pk) if self._allowed(request) else qs.none()
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, "slug"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Department)
+class DepartmentAdmin(TenantAdmin):
+    list_display = ["name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(TenantAdmin):
+    """Members join through invitations; here admins change department, role, activity."""
+
+    list_display = ["user", "department", "role", "is_active", "created_at"]
+    list_filter = ["role", "department", "is_active"]
+    search_fields = ["user__email", "user__full_name"]
+    list_select_related = ["user", "department"]
+    fields = ["user", "department", "role", "email_notifications", "is_active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None else []
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(TenantAdmin):
+    list_display = ["email", "department", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role", "department"]
+    search_fields = ["email"]
+    list_select_related = ["department"]
+    readonly_fields = ["accepted_at", "accepted_by", "invited_by"]

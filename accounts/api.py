@@ -1,0 +1,244 @@
+"""API for the organization's people: token, me, departments, members, invitations."""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.models import Department, Invitation, Membership, Role
+from collab_hub.api import TenantViewSet, api_membership
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    members_count = serializers.IntegerField(read_only=True, required=False)
+
+    class Meta:
+        model = Department
+        fields = ["id", "kind", "name", "members_count"]
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    full_name = serializers.CharField(read_only=True)
+    language = serializers.CharField(read_only=True)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.none())
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "department", "role", "is_active", "created_at"]
+        read_only_fields = ["id", "user", "created_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        membership = self.context.get("membership")
+        if membership is not None:
+            fields["department"].queryset = Department.objects.for_org(membership.organization)
+        return fields
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.none())
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "department",
+            "role",
+            "status",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+        ]
+        read_only_fields = ["id", "status", "created_at", "expires_at", "accepted_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        membership = self.context.get("membership")
+        if membership is not None:
+            fields["department"].queryset = Department.objects.for_org(membership.organization)
+        return fields
+
+    def get_status(self, obj: Invitation) -> str:
+        if obj.accepted_at is not None:
+            return "accepted"
+        return "expired" if obj.is_expired else "pending"
+
+
+class DepartmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantViewSet,
+):
+    """The organization's departments. Everyone reads; admins create, rename and remove."""
+
+    queryset = Department.objects.all()
+    serializer_class = DepartmentSerializer
+    policy = {
+        "create": "departments.manage",
+        "update": "departments.manage",
+        "partial_update": "departments.manage",
+        "destroy": "departments.manage",
+    }
+    filterset_fields = ["kind"]
+    ordering_fields = ["name", "id"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_department(
+            by=self.membership, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_department(
+            by=self.membership, department=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.delete_department(by=self.membership, department=instance)
+
+
+class MemberViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, TenantViewSet
+):
+    """People in the organization. Admins change role, department, or deactivate
+    (``is_active: false``); members join through invitations."""
+
+    queryset = Membership.objects.select_related("user", "department")
+    serializer_class = MemberSerializer
+    policy = {"update": "members.manage", "partial_update": "members.manage"}
+    filterset_fields = ["department", "role", "is_active"]
+    ordering_fields = ["id", "created_at", "user__email"]
+
+    def perform_update(self, serializer):
+        serializer.instance = services.change_membership(
+            by=self.membership, membership=serializer.instance, **serializer.validated_data
+        )
+
+
+class InvitationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantViewSet,
+):
+    """Invitations by email into a department and role (admins). DELETE revokes."""
+
+    queryset = Invitation.objects.all()
+    serializer_class = InvitationSerializer
+    policy = {
+        "list": "invitations.manage",
+        "retrieve": "invitations.manage",
+        "create": "invitations.manage",
+        "destroy": "invitations.manage",
+    }
+    ordering_fields = ["id", "created_at"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.invite_member(
+            by=self.membership, **serializer.validated_data
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        invitation = services.revoke_invitation(by=self.membership, invitation=self.get_object())
+        return Response(self.get_serializer(invitation).data)
+
+
+class MeSerializer(serializers.Serializer):
+    user = UserSerializer()
+    organization = serializers.DictField(allow_null=True)
+    department = DepartmentSerializer(allow_null=True)
+    role = serializers.ChoiceField(choices=Role.choices, allow_null=True)
+    membership_id = serializers.IntegerField(allow_null=True)
+    organizations = serializers.ListField(child=serializers.DictField())
+
+
+class MeView(APIView):
+    """Who the caller is and where they act: user, active organization, department, role."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        from collab_hub.tenancy import memberships_of
+
+        memberships = list(memberships_of(request.user))
+        try:
+            active = api_membership(request)
+        except (exceptions.ParseError, exceptions.PermissionDenied):
+            # Several organizations and no header, or none at all: no active organization.
+            active = None
+        org = active.organization if active else None
+        return Response(
+            {
+                "user": UserSerializer(request.user).data,
+                "organization": (
+                    {
+                        "id": org.pk,
+                        "name": org.name,
+                        "slug": org.slug,
+                        "currency": org.currency,
+                        "timezone": org.timezone,
+                    }
+                    if org
+                    else None
+                ),
+                "department": DepartmentSerializer(active.department).data if active else None,
+                "role": active.role if active else None,
+                "membership_id": active.pk if active else None,
+                "organizations": [
+                    {"slug": m.organization.slug, "name": m.organization.name, "role": m.role}
+                    for m in memberships
+                ],
+            }
+        )
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenView(APIView):
+    """Exchange email and password for an API token (throttled)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    )
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            email=data.validated_data["email"].lower(),
+            password=data.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            return Response(
+                {"detail": _("Wrong email or password."), "code": "invalid_credentials"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

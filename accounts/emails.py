@@ -1,0 +1,29 @@
+"""Mails about accounts (invitations); rendered in the recipient's language."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import Invitation
+
+
+def send_invitation(*, invitation_id: int) -> bool:
+    invitation = (
+        Invitation.objects.select_related("organization", "department", "invited_by__user")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or not invitation.is_pending:
+        return False
+    base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    context = {
+        "invitation": invitation,
+        "url": base + reverse("invitation_accept", args=[invitation.token]),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/email/invitation_body.txt", context)
+    send_mail(subject, body, None, [invitation.email])
+    return True

@@ -1,0 +1,79 @@
+"""Who may do what: the one answer to "may this membership do X (to Y)".
+
+DESIGN §5 as a table. Views, API permissions, services and the admin all ask ``can``; no
+other module compares roles or department kinds. Each later flow adds its actions to
+``RULES`` here, so the permission matrix test covers them.
+
+Reading shared objects (departments, members, roadmap, tiers, goals, collateral) needs only
+an active membership; record visibility (all / department / own) is applied by the tenancy
+queryset, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from accounts.models import Role
+
+if TYPE_CHECKING:
+    from accounts.models import Membership
+
+Rule = Callable[["Membership", Any], bool]
+
+
+def admin_only(membership: Membership, obj: Any = None) -> bool:
+    return membership.role == Role.ADMIN
+
+
+def managers(membership: Membership, obj: Any = None) -> bool:
+    return membership.role in (Role.MANAGER, Role.ADMIN)
+
+
+def department(*kinds: str, managers_of: tuple[str, ...] = ()) -> Rule:
+    """Members of ``kinds``, managers of ``managers_of`` departments, and admins."""
+
+    def rule(membership: Membership, obj: Any = None) -> bool:
+        if membership.role == Role.ADMIN:
+            return True
+        kind = membership.department.kind
+        if membership.role == Role.MANAGER and kind in managers_of:
+            return True
+        return kind in kinds
+
+    return rule
+
+
+def everyone(membership: Membership, obj: Any = None) -> bool:
+    return True
+
+
+RULES: dict[str, Rule] = {
+    # Organization configuration (settings, departments, members, invitations) — admins.
+    "organization.configure": admin_only,
+    "departments.manage": admin_only,
+    "members.manage": admin_only,
+    "invitations.manage": admin_only,
+    # Reading the organization's people and departments — every member.
+    "members.view": everyone,
+    # Company dashboard and every report — managers and admins.
+    "reports.view": managers,
+    # Discussion on records a member can see.
+    "comments.create": everyone,
+}
+
+
+def can(membership: Membership | None, action: str, obj: Any = None) -> bool:
+    """True when ``membership`` may perform ``action`` (optionally on ``obj``).
+
+    An inactive or missing membership may do nothing. An unknown action is a programming
+    error (KeyError), so a typo can never silently allow or deny.
+    """
+    rule = RULES[action]
+    if membership is None or not membership.is_active:
+        return False
+    if obj is not None and getattr(obj, "organization_id", membership.organization_id) != (
+        membership.organization_id
+    ):
+        return False
+    return rule(membership, obj)

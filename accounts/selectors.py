@@ -1,0 +1,33 @@
+"""Read queries about the organization's people."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.models import Department, Invitation, Membership, Organization
+
+
+def departments_with_members(*, organization: Organization) -> QuerySet[Department]:
+    """Departments with their active members prefetched (two queries in all)."""
+    members = (
+        Membership.objects.filter(is_active=True)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+    return (
+        Department.objects.for_org(organization)
+        .annotate(members_count=Count("memberships", filter=Q(memberships__is_active=True)))
+        .prefetch_related(Prefetch("memberships", queryset=members, to_attr="active_members"))
+        .order_by("name")
+    )
+
+
+def pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
+    from django.utils import timezone
+
+    return (
+        Invitation.objects.for_org(organization)
+        .filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("department")
+        .order_by("-created_at")
+    )

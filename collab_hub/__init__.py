@@ -1,0 +1,3 @@
+from collab_hub.celery import app as celery_app
+
+__all__ = ("celery_app",)
