@@ -1,0 +1,95 @@
+"""Fixtures shared by every test: organizations, people (alice, bob, charlie), API clients."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import DepartmentKind, Role
+from tests.factories import member_of, organization_with_departments
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing passwords properly takes ~100 ms; tests need no protection.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test whose real dependency is missing; under CI a missing dependency fails."""
+    if IN_CI:
+        pytest.fail(f"CI must provide this: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Throttles, rate limits and idempotency keys live in the cache.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def org(db):
+    """Organization A, with the four standard departments."""
+    return organization_with_departments(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def other_org(db):
+    """Organization B: its people must never see A's rows."""
+    return organization_with_departments(name="Globex", slug="globex")
+
+
+@pytest.fixture
+def alice(org):
+    """Admin of organization A."""
+    return member_of(org, DepartmentKind.SALES, Role.ADMIN, email="alice@acme.test")
+
+
+@pytest.fixture
+def bob(org):
+    """Plain sales member of organization A."""
+    return member_of(org, DepartmentKind.SALES, Role.MEMBER, email="bob@acme.test")
+
+
+@pytest.fixture
+def charlie(other_org):
+    """Admin of organization B (the outsider)."""
+    return member_of(other_org, DepartmentKind.SALES, Role.ADMIN, email="charlie@globex.test")
+
+
+@pytest.fixture
+def api_for():
+    """``api_for(membership)`` → an APIClient authenticated as that member, in that org."""
+
+    def make(membership) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(membership.user)
+        client.credentials(HTTP_X_ORGANIZATION=membership.organization.slug)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def browser_for(client):
+    """``browser_for(membership)`` → the Django test client logged in, that org active."""
+
+    def make(membership):
+        from collab_hub.tenancy import SESSION_KEY
+
+        client.force_login(membership.user)
+        session = client.session
+        session[SESSION_KEY] = membership.organization_id
+        session.save()
+        return client
+
+    return make
