@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import Department, Invitation, Membership, Organization, User
 from collab_hub.tenancy import OrganizationAdminAccess, TenantAdmin
 
@@ -62,6 +63,20 @@ class DepartmentAdmin(TenantAdmin):
     list_filter = ["kind"]
     search_fields = ["name"]
 
+    def save_with_service(self, request, obj, form, change):
+        if change:
+            services.update_department(
+                by=request.membership, department=obj, name=obj.name, kind=obj.kind
+            )
+        else:
+            form.instance = services.create_department(
+                by=request.membership, kind=obj.kind, name=obj.name
+            )
+            obj.pk = form.instance.pk
+
+    def delete_with_service(self, request, obj):
+        services.delete_department(by=request.membership, department=obj)
+
 
 @admin.register(Membership)
 class MembershipAdmin(TenantAdmin):
@@ -79,11 +94,71 @@ class MembershipAdmin(TenantAdmin):
     def has_add_permission(self, request):
         return request.user.is_superuser and super().has_add_permission(request)
 
+    def has_delete_permission(self, request, obj=None):
+        # Members are deactivated, never deleted: their history stays attributed.
+        return False
+
+    def save_with_service(self, request, obj, form, change):
+        if not change:
+            return super().save_with_service(request, obj, form, change)
+        previous = Membership.objects.get(pk=obj.pk)
+        services.set_email_notifications(membership=obj, enabled=obj.email_notifications)
+        role, department, active = obj.role, obj.department, obj.is_active
+        obj.role, obj.department, obj.is_active = (
+            previous.role,
+            previous.department,
+            previous.is_active,
+        )
+        services.change_membership(
+            by=request.membership,
+            membership=obj,
+            role=role,
+            department=department,
+            is_active=active,
+        )
+
 
 @admin.register(Invitation)
 class InvitationAdmin(TenantAdmin):
+    """Invitations are sent from here or the People page; sent ones are read-only."""
+
     list_display = ["email", "department", "role", "created_at", "expires_at", "accepted_at"]
     list_filter = ["role", "department"]
     search_fields = ["email"]
     list_select_related = ["department"]
-    readonly_fields = ["accepted_at", "accepted_by", "invited_by"]
+    fields = [
+        "email",
+        "department",
+        "role",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "invited_by",
+    ]
+    readonly_fields = ["expires_at", "accepted_at", "accepted_by", "invited_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return self.fields
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_with_service(self, request, obj, form, change):
+        if change:
+            return
+        form.instance = services.invite_member(
+            by=request.membership, email=obj.email, department=obj.department, role=obj.role
+        )
+        obj.pk = form.instance.pk
+
+    @admin.action(description=_("Revoke selected invitations"))
+    def revoke(self, request, queryset):
+        revoked = 0
+        for invitation in queryset.filter(accepted_at__isnull=True):
+            services.revoke_invitation(by=request.membership, invitation=invitation)
+            revoked += 1
+        self.message_user(request, _("%(count)d invitations revoked.") % {"count": revoked})
+
+    actions = ["revoke"]

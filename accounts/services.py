@@ -11,7 +11,6 @@ from accounts.models import (
     INVITATION_LIFETIME,
     STANDARD_DEPARTMENTS,
     Department,
-    DepartmentKind,
     Invitation,
     Membership,
     Organization,
@@ -19,7 +18,7 @@ from accounts.models import (
     User,
 )
 from accounts.policy import can
-from collab_hub.exceptions import Conflict, IllegalTransition, NotAllowed
+from collab_hub.exceptions import Conflict, DomainError, IllegalTransition, NotAllowed
 from collab_hub.notifications.services import record_event
 
 
@@ -270,5 +269,20 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
-def standard_department_kinds() -> list[str]:
-    return [str(kind) for kind in DepartmentKind]
+def update_profile(*, user: User, full_name: str, language: str) -> User:
+    """Change the user's display name and language ("" follows the browser)."""
+    from django.conf import settings
+
+    if language and language not in dict(settings.LANGUAGES):
+        raise DomainError(_("Unsupported language."), code="invalid_language")
+    user.full_name = full_name.strip()
+    user.language = language
+    user.save(update_fields=["full_name", "language"])
+    return user
+
+
+def set_email_notifications(*, membership: Membership, enabled: bool) -> Membership:
+    """Whether this membership's notifications are also emailed."""
+    membership.email_notifications = enabled
+    membership.save(update_fields=["email_notifications"])
+    return membership

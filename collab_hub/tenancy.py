@@ -20,13 +20,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+
+from collab_hub.exceptions import DomainError
 
 if TYPE_CHECKING:
     from accounts.models import Membership, Organization
@@ -270,7 +272,47 @@ class TenantAdmin(OrganizationAdminAccess, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:
             obj.organization = request.organization
+        try:
+            self.save_with_service(request, obj, form, change)
+        except DomainError as error:
+            request._admin_service_error = error  # type: ignore[attr-defined]
+
+    def save_with_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Persist through the domain's service; plain configuration rows just save."""
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if not hasattr(request, "_admin_service_error"):
+            super().save_related(request, form, formsets, change)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        try:
+            self.delete_with_service(request, obj)
+        except DomainError as error:
+            request._admin_service_error = error  # type: ignore[attr-defined]
+
+    def delete_with_service(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+
+    def _service_refused(self, request: HttpRequest) -> HttpResponse | None:
+        error = getattr(request, "_admin_service_error", None)
+        if error is None:
+            return None
+        self.message_user(request, error.message, level=messages.ERROR)
+        return redirect(request.get_full_path())
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None):
+        return self._service_refused(request) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request: HttpRequest, obj: Any):
+        return self._service_refused(request) or super().response_change(request, obj)
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any):
+        return self._service_refused(request) or super().response_delete(
+            request, obj_display, obj_id
+        )
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
         organization = getattr(request, "organization", None)

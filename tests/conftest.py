@@ -19,6 +19,25 @@ def pytest_configure(config):
 
     # Hashing passwords properly takes ~100 ms; tests need no protection.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _compile_translations(settings.LOCALE_PATHS)
+
+
+def _compile_translations(locale_paths) -> None:
+    """Compile .po catalogues whose .mo is missing or stale (``make`` does the same)."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for root in locale_paths:
+        for po_path in Path(root).glob("*/LC_MESSAGES/*.po"):
+            mo_path = po_path.with_suffix(".mo")
+            if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+                continue
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file)
+            with mo_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
 
 
 def skip_or_fail(reason: str) -> None:

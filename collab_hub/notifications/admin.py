@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from collab_hub.notifications.models import ActivityEvent
+from collab_hub.tenancy import TenantAdmin
+
+
+@admin.register(ActivityEvent)
+class ActivityEventAdmin(TenantAdmin):
+    """The organization's audit trail: read-only."""
+
+    list_display = ["created_at", "verb", "actor", "target_label"]
+    list_filter = ["verb"]
+    search_fields = ["verb", "target_label"]
+    list_select_related = ["actor__user"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "verb", "actor", "target_label", "payload"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,199 @@
+"""The isolation harness: every API viewset and admin page, probed as another organization.
+
+It introspects the router and the admin site, so an endpoint registered tomorrow is covered
+without anyone writing a test for it. Objects are created through ``tests.factories.REGISTRY``.
+Each probe returns a list of leaks (human-readable); an empty list means isolated.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.admin import AdminSite
+from django.db import models
+from django.forms.models import model_to_dict
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
+from rest_framework.routers import BaseRouter
+from rest_framework.test import APIClient
+
+from accounts.models import Membership, Organization
+from collab_hub.tenancy import SESSION_KEY, TenantModel
+from tests.factories import REGISTRY
+
+
+def viewset_model(viewset: type) -> type[models.Model]:
+    return viewset.queryset.model
+
+
+def missing_factories(router: BaseRouter) -> list[str]:
+    """Models behind the router's viewsets that have no registered factory."""
+    return [
+        f"{prefix}: {viewset_model(viewset).__name__}"
+        for prefix, viewset, _basename in router.registry
+        if viewset_model(viewset) not in REGISTRY
+    ]
+
+
+def make_row(model: type[models.Model], organization: Organization) -> models.Model:
+    return REGISTRY[model](organization=organization)
+
+
+def _client(membership: Membership) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(membership.user)
+    client.credentials(HTTP_X_ORGANIZATION=membership.organization.slug)
+    return client
+
+
+def _call(client: APIClient, method: str, url: str, data: Any = None) -> int:
+    """Status of a request; an exception escaping the view counts as a 500."""
+    try:
+        if method == "get":
+            return client.get(url).status_code
+        return getattr(client, method)(
+            url, data if data is not None else {}, format="json"
+        ).status_code
+    except Exception:  # any crash on a foreign row is a finding, not a test error
+        return 500
+
+
+def _ids(response: Any) -> set[Any]:
+    data = response.json()
+    rows = data.get("results", data) if isinstance(data, dict) else data
+    return {row.get("id") for row in rows if isinstance(row, dict)}
+
+
+def _snapshot(obj: models.Model) -> dict[str, Any]:
+    obj.refresh_from_db()
+    return model_to_dict(obj)
+
+
+def viewer_for(obj: models.Model, admin: Membership) -> Membership:
+    """Who in the owning organization should see ``obj`` (its recipient for personal rows)."""
+    private_to = getattr(type(obj), "private_to", None)
+    return getattr(obj, private_to) if private_to else admin
+
+
+def probe_api(
+    router: BaseRouter, *, base: str, owner_admin: Membership, outsider: Membership
+) -> list[str]:
+    """Create a row per viewset in ``owner_admin``'s organization; the outsider must get 404
+    on every detail route and action, never see the row in a list, and change nothing."""
+    leaks: list[str] = []
+    for prefix, viewset, _basename in router.registry:
+        model = viewset_model(viewset)
+        obj = make_row(model, owner_admin.organization)
+        before = _snapshot(obj)
+        detail = f"{base}{prefix}/{obj.pk}/"
+        listing = f"{base}{prefix}/"
+        insider = _client(viewer_for(obj, owner_admin))
+        stranger = _client(outsider)
+
+        if hasattr(viewset, "list"):
+            seen = insider.get(listing, {"page_size": 200})
+            if seen.status_code != 200 or obj.pk not in _ids(seen):
+                leaks.append(f"{listing}: the owner cannot list its own row (harness is blind)")
+            response = stranger.get(listing, {"page_size": 200})
+            if response.status_code == 200 and obj.pk in _ids(response):
+                leaks.append(f"{listing}: lists another organization's row")
+        if hasattr(viewset, "retrieve"):
+            if insider.get(detail).status_code != 200:
+                leaks.append(f"{detail}: the owner cannot read its own row (harness is blind)")
+            status = _call(stranger, "get", detail)
+            if status != 404:
+                leaks.append(f"GET {detail}: {status}, expected 404")
+        for method, action in (
+            ("put", "update"),
+            ("patch", "partial_update"),
+            ("delete", "destroy"),
+        ):
+            if hasattr(viewset, action):
+                status = _call(stranger, method, detail)
+                if status != 404:
+                    leaks.append(f"{method.upper()} {detail}: {status}, expected 404")
+        for extra in viewset.get_extra_actions():
+            for method in extra.mapping:
+                if extra.detail:
+                    url = f"{detail}{extra.url_path}/"
+                    status = _call(stranger, method, url)
+                    if status != 404:
+                        leaks.append(f"{method.upper()} {url}: {status}, expected 404")
+                else:
+                    url = f"{listing}{extra.url_path}/"
+                    payload = {"ids": [obj.pk], "id": obj.pk}
+                    response = getattr(stranger, method)(url, payload, format="json")
+                    if method == "get" and response.status_code == 200 and obj.pk in _ids(response):
+                        leaks.append(f"GET {url}: shows another organization's row")
+        if type(obj).objects.filter(pk=obj.pk).exists() and _snapshot(obj) != before:
+            leaks.append(f"{prefix}: an outsider's request changed another organization's row")
+        elif not type(obj).objects.filter(pk=obj.pk).exists():
+            leaks.append(f"{prefix}: an outsider's request deleted another organization's row")
+    return leaks
+
+
+def _browser(client: Any, membership: Membership) -> Any:
+    client.force_login(membership.user)
+    session = client.session
+    session[SESSION_KEY] = membership.organization_id
+    session.save()
+    return client
+
+
+def tenant_admins(site: AdminSite) -> list[type[models.Model]]:
+    return [model for model in site._registry if issubclass(model, TenantModel)]
+
+
+def probe_admin(
+    site: AdminSite, client: Any, *, owner_admin: Membership, outsider: Membership
+) -> list[str]:
+    """Organization admins in the Django admin: the outsider's changelists never show the
+    owner's rows, its change forms are closed, and add forms offer no foreign choices."""
+    leaks: list[str] = []
+    owner_org = owner_admin.organization
+    rows = {model: make_row(model, owner_org) for model in tenant_admins(site)}
+    for model, obj in rows.items():
+        opts = model._meta
+        try:
+            changelist = reverse(f"{site.name}:{opts.app_label}_{opts.model_name}_changelist")
+            change = reverse(
+                f"{site.name}:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]
+            )
+        except NoReverseMatch:
+            leaks.append(f"{opts.label}: admin URLs not routed")
+            continue
+        _browser(client, owner_admin)
+        own = client.get(changelist)
+        if own.status_code != 200 or change not in own.content.decode():
+            leaks.append(f"{changelist}: the owner's admin cannot see its row (harness is blind)")
+        _browser(client, outsider)
+        response = client.get(changelist)
+        if response.status_code == 200 and change in response.content.decode():
+            leaks.append(f"{changelist}: lists another organization's row")
+        response = client.get(change)
+        if response.status_code == 200:
+            leaks.append(f"{change}: another organization's change form opens")
+        try:
+            add = reverse(f"{site.name}:{opts.app_label}_{opts.model_name}_add")
+        except NoReverseMatch:
+            continue
+        response = client.get(add)
+        if response.status_code == 200:
+            page = response.content.decode()
+            for other in rows.values():
+                option = re.compile(
+                    rf'<option value="{other.pk}"[^>]*>{re.escape(escape(str(other)))}</option>'
+                )
+                if option.search(page):
+                    leaks.append(f"{add}: offers {other._meta.label} {other} of another org")
+    return leaks
+
+
+def outsider_admin(organization: Organization) -> Membership:
+    """An admin of ``organization`` who is neither platform staff nor superuser."""
+    from tests.factories import member_of
+
+    member = member_of(organization, role="admin")
+    assert not member.user.is_staff
+    return member

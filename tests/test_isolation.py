@@ -1,0 +1,62 @@
+"""Tenant isolation, by introspection of every API route and admin page (DESIGN §7.1)."""
+
+import pytest
+from django.contrib import admin
+
+from collab_hub.api import build_router
+from tests.isolation import missing_factories, outsider_admin, probe_admin, probe_api, tenant_admins
+
+
+@pytest.fixture
+def owner_admin(alice):
+    return alice
+
+
+@pytest.fixture
+def outsider(other_org):
+    return outsider_admin(other_org)
+
+
+def test_every_viewset_model_has_a_registered_factory():
+    assert missing_factories(build_router()) == []
+
+
+def test_every_api_route_is_isolated_between_organizations(owner_admin, outsider):
+    assert (
+        probe_api(build_router(), base="/api/v1/", owner_admin=owner_admin, outsider=outsider) == []
+    )
+
+
+def test_every_admin_page_is_isolated_between_organization_admins(client, owner_admin, outsider):
+    assert tenant_admins(admin.site), "no tenant model is registered in the admin"
+    assert probe_admin(admin.site, client, owner_admin=owner_admin, outsider=outsider) == []
+
+
+@pytest.mark.urls("tests.isolation_urls")
+def test_the_api_harness_catches_an_unscoped_viewset(owner_admin, outsider):
+    from tests.isolation_urls import leaky_router
+
+    leaks = probe_api(leaky_router, base="/leaky-api/", owner_admin=owner_admin, outsider=outsider)
+    assert any("lists another organization's row" in leak for leak in leaks)
+    assert any(leak.startswith("GET /leaky-api/leaky-departments/") for leak in leaks)
+
+
+@pytest.mark.urls("tests.isolation_urls")
+def test_the_admin_harness_catches_an_unscoped_admin(client, owner_admin, outsider):
+    from tests.isolation_urls import leaky_site
+
+    leaks = probe_admin(leaky_site, client, owner_admin=owner_admin, outsider=outsider)
+    assert any("lists another organization's row" in leak for leak in leaks)
+    assert any("change form opens" in leak for leak in leaks)
+
+
+def test_a_viewset_cannot_override_the_scoped_queryset():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from collab_hub.api import TenantViewSet
+
+    with pytest.raises(ImproperlyConfigured):
+
+        class Sneaky(TenantViewSet):
+            def get_queryset(self):
+                return super().get_queryset()
