@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -123,6 +124,22 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.visibility, dict):
+            raise ValidationError({"visibility": _("A mapping of record kind to visibility.")})
+        bad = {k: v for k, v in self.visibility.items() if v not in Visibility.values}
+        if bad:
+            raise ValidationError(
+                {
+                    "visibility": _("Unknown visibility %(values)s; use %(allowed)s.")
+                    % {
+                        "values": ", ".join(map(str, bad.values())),
+                        "allowed": ", ".join(Visibility.values),
+                    }
+                }
+            )
 
     def visibility_for(self, kind: str) -> str:
         value = (self.visibility or {}).get(kind, Visibility.ALL)
