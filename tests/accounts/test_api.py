@@ -5,6 +5,7 @@ from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
 
 from accounts.models import Department, Invitation, Membership, Role
+from accounts.tasks import send_invitation
 from tests.factories import TEST_PASSWORD, member_of
 
 
@@ -177,15 +178,17 @@ def test_admin_invites_lists_and_revokes(
     api_for, alice, mailoutbox, django_capture_on_commit_callbacks
 ):
     client = api_for(alice)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(
             "/api/v1/invitations/",
             {"email": "dan@example.com", "department": alice.department_id, "role": "manager"},
         )
     assert response.status_code == 201
     assert response.json()["status"] == "pending"
-    assert mailoutbox[0].to == ["dan@example.com"]
     invitation = Invitation.objects.get(email="dan@example.com")
+    assert len(callbacks) == 1
+    send_invitation.run(invitation.pk)
+    assert mailoutbox[0].to == ["dan@example.com"]
     assert re.search(rf"/invitations/{invitation.token}/", mailoutbox[0].body)
     listed = client.get("/api/v1/invitations/").json()["results"]
     assert [i["email"] for i in listed] == ["dan@example.com"]
