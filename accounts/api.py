@@ -1,6 +1,7 @@
 """API for the organization's people: token, me, departments, members, invitations."""
 
 from django.contrib.auth import authenticate
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status
@@ -16,11 +17,17 @@ from collab_hub.api import TenantViewSet, api_membership
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
-    members_count = serializers.IntegerField(read_only=True, required=False)
+    members_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Department
         fields = ["id", "kind", "name", "members_count"]
+
+    def get_members_count(self, obj: Department) -> int:
+        annotated = getattr(obj, "members_count", None)
+        return (
+            annotated if annotated is not None else obj.memberships.filter(is_active=True).count()
+        )
 
 
 class UserSerializer(serializers.Serializer):
@@ -88,7 +95,9 @@ class DepartmentViewSet(
 ):
     """The organization's departments. Everyone reads; admins create, rename and remove."""
 
-    queryset = Department.objects.all()
+    queryset = Department.objects.annotate(
+        members_count=Count("memberships", filter=Q(memberships__is_active=True))
+    )
     serializer_class = DepartmentSerializer
     policy = {
         "create": "departments.manage",
@@ -160,13 +169,27 @@ class InvitationViewSet(
         return Response(self.get_serializer(invitation).data)
 
 
+class OrganizationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    currency = serializers.CharField()
+    timezone = serializers.CharField()
+
+
+class MyOrganizationSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
 class MeSerializer(serializers.Serializer):
     user = UserSerializer()
-    organization = serializers.DictField(allow_null=True)
+    organization = OrganizationSerializer(allow_null=True)
     department = DepartmentSerializer(allow_null=True)
     role = serializers.ChoiceField(choices=Role.choices, allow_null=True)
     membership_id = serializers.IntegerField(allow_null=True)
-    organizations = serializers.ListField(child=serializers.DictField())
+    organizations = MyOrganizationSerializer(many=True)
 
 
 class MeView(APIView):

@@ -95,6 +95,8 @@ class TenantViewSet(viewsets.GenericViewSet):
 
     membership: Membership
     permission_classes = [permissions.IsAuthenticated, PolicyPermission]
+    # Ids are integers; anything else is a 404 before a query is made.
+    lookup_value_regex = "[0-9]+"
     policy: ClassVar[dict[str, str]] = {}
     open_actions: ClassVar[tuple[str, ...]] = ()
 
@@ -134,3 +136,91 @@ def build_router() -> DefaultRouter:
     router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
     router.register("comments", notifications_api.CommentViewSet, basename="comment")
     return router
+
+
+# Error statuses any operation may answer (DESIGN §4), documented once for every operation.
+_ERROR_RESPONSES = {
+    "400": _("Invalid input: field messages, or detail and code."),
+    "401": _("Not authenticated."),
+    "403": _("Allowed to see, not to act."),
+    "404": _("Missing, or in another organization."),
+    "429": _("Throttled; see the Retry-After header."),
+}
+_WRITE_ERROR_RESPONSES = {
+    "409": _("Illegal state transition or conflicting request; see code."),
+}
+
+
+def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool):
+    """drf-spectacular post-processing hook: add the shared error shape to every operation."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = {
+        "type": "object",
+        "description": "An error. Validation errors map field names to lists of messages.",
+        "properties": {
+            "detail": {"type": "string"},
+            "code": {"type": "string"},
+        },
+        "additionalProperties": True,
+    }
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            errors = dict(_ERROR_RESPONSES)
+            if method in ("post", "put", "patch", "delete"):
+                errors.update(_WRITE_ERROR_RESPONSES)
+            responses = operation.setdefault("responses", {})
+            for status_code, description in errors.items():
+                responses.setdefault(
+                    status_code,
+                    {
+                        "description": str(description),
+                        "content": {"application/json": {"schema": reference}},
+                    },
+                )
+    return result
+
+
+def _json_or_page(request: Any, status: int, detail: Any, code: str, page: Any) -> Any:
+    """Error pages: JSON under /api/ (integrations parse it), Django's HTML page elsewhere."""
+    from django.http import JsonResponse
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(detail), "code": code}, status=status)
+    return page()
+
+
+def api_bad_request(request: Any, exception: Exception | None = None) -> Any:
+    from django.views.defaults import bad_request
+
+    return _json_or_page(
+        request, 400, _("Bad request."), "bad_request", lambda: bad_request(request, exception)
+    )
+
+
+def api_permission_denied(request: Any, exception: Exception | None = None) -> Any:
+    from django.views.defaults import permission_denied
+
+    return _json_or_page(
+        request,
+        403,
+        _("Permission denied."),
+        "permission_denied",
+        lambda: permission_denied(request, exception),
+    )
+
+
+def api_not_found(request: Any, exception: Exception | None = None) -> Any:
+    from django.views.defaults import page_not_found
+
+    return _json_or_page(
+        request, 404, _("Not found."), "not_found", lambda: page_not_found(request, exception)
+    )
+
+
+def api_server_error(request: Any) -> Any:
+    from django.views.defaults import server_error
+
+    return _json_or_page(
+        request, 500, _("Server error."), "server_error", lambda: server_error(request)
+    )

@@ -24,6 +24,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+handler400 = "collab_hub.api.api_bad_request"
+handler403 = "collab_hub.api.api_permission_denied"
+handler404 = "collab_hub.api.api_not_found"
+handler500 = "collab_hub.api.api_server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 
