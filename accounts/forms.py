@@ -1,8 +1,10 @@
+from allauth.core import context as allauth_context
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import Invitation
+from accounts.models import Department, DepartmentKind, Invitation, Organization, Role
 
 # Session key holding the token of the invitation a visitor opened before signing up.
 PENDING_INVITATION_KEY = "pending_invitation_token"
@@ -29,6 +31,18 @@ class SignupForm(forms.Form):
 
     field_order = ["organization_name", "email", "password1", "password2"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # allauth 65 has no adapter hook for sign-up initial data (the adapter's
+        # get_signup_form_initial_data is only called for social sign-ups), so the visitor who
+        # opened an invitation link gets its address and token here, from the session.
+        request = allauth_context.request
+        if not self.is_bound and request is not None:
+            invitation = pending_invitation(request.session.get(PENDING_INVITATION_KEY))
+            if invitation is not None:
+                self.initial.setdefault("email", invitation.email)
+                self.initial["invitation_token"] = invitation.token
+
     def clean(self):
         cleaned = super().clean()
         name = (cleaned.get("organization_name") or "").strip()
@@ -45,3 +59,64 @@ class SignupForm(forms.Form):
             services.accept_invitation(invitation=invitation, user=user)
         if self.cleaned_data.get("organization_name"):
             services.create_organization(name=self.cleaned_data["organization_name"], owner=user)
+
+
+class OrganizationForm(forms.Form):
+    """Found a new organization (signed-in users without one, or a second one)."""
+
+    name = forms.CharField(
+        label=_("Organization name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+
+
+class InvitationForm(forms.Form):
+    """Invite a colleague by email into one of the organization's departments."""
+
+    email = forms.EmailField(label=_("Email address"))
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.for_org(organization)
+
+
+class MembershipForm(forms.Form):
+    """An admin changes a member's department, role or active flag."""
+
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        help_text=_("Deactivated members cannot sign in to this organization; history stays."),
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.for_org(organization)
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=DepartmentKind.choices,
+        help_text=_("Decides which actions its members may take."),
+    )
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("Follow my browser")), *settings.LANGUAGES],
+    )
+    email_notifications = forms.BooleanField(
+        label=_("Email me my notifications"),
+        required=False,
+        help_text=_("For the active organization. You always see them in the app."),
+    )

@@ -1,25 +1,70 @@
-"""Browser pages for organizations and invitations (thin: services do the work)."""
+"""Browser pages for organizations, people, departments, invitations and the profile.
+
+Thin: forms check the shape, services do the work and say no with a ``DomainError`` (shown
+on the page), ``accounts.policy.can`` decides who sees the admin actions (403 otherwise), and
+every object is looked up through ``visible_to`` so another organization's row is a 404.
+"""
+
+from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import services
-from accounts.forms import PENDING_INVITATION_KEY
-from accounts.models import Invitation
+from accounts import selectors, services
+from accounts.forms import (
+    PENDING_INVITATION_KEY,
+    DepartmentForm,
+    InvitationForm,
+    MembershipForm,
+    OrganizationForm,
+    ProfileForm,
+)
+from accounts.models import Department, Invitation, Membership
+from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import activate_organization, memberships_of
+from collab_hub.tenancy import activate_organization, memberships_of, tenant_view
+
+
+def _require(request: HttpRequest, action: str) -> None:
+    if not can(request.membership, action):
+        raise PermissionDenied
+
+
+# --- Organizations --------------------------------------------------------------------------
 
 
 @login_required
 def no_organization(request):
-    """Where a signed-in user without any organization lands."""
+    """Where a signed-in user without any organization lands: found one, or wait for an invite."""
     if request.membership is not None:
         return redirect("home")
-    return render(request, "accounts/no_organization.html")
+    return render(request, "accounts/no_organization.html", {"form": OrganizationForm()})
+
+
+@login_required
+def create_organization(request):
+    """Found an organization (with the four standard departments) and switch to it."""
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        membership = services.create_organization(
+            name=form.cleaned_data["name"], owner=request.user
+        )
+        activate_organization(request, membership.organization)
+        messages.success(
+            request,
+            _("%(org)s is ready. Invite your colleagues next.")
+            % {"org": membership.organization.name},
+        )
+        return redirect("home")
+    template = "accounts/organization_form.html"
+    if request.membership is None:
+        template = "accounts/no_organization.html"
+    return render(request, template, {"form": form})
 
 
 @login_required
@@ -34,6 +79,9 @@ def switch_organization(request):
         raise Http404
     activate_organization(request, membership.organization)
     return redirect("home")
+
+
+# --- Invitations ----------------------------------------------------------------------------
 
 
 def accept_invitation_view(request, token: str):
@@ -54,4 +102,201 @@ def accept_invitation_view(request, token: str):
         return redirect("home")
     if not request.user.is_authenticated and invitation.is_pending:
         request.session[PENDING_INVITATION_KEY] = invitation.token
-    return render(request, "accounts/invitation.html", {"invitation": invitation})
+    already_member = (
+        request.user.is_authenticated
+        and memberships_of(request.user).filter(organization=invitation.organization_id).exists()
+    )
+    context = {
+        "invitation": invitation,
+        "already_member": already_member,
+        "wrong_recipient": request.user.is_authenticated
+        and request.user.email.lower() != invitation.email.lower(),
+    }
+    return render(request, "accounts/invitation.html", context)
+
+
+@tenant_view
+def invite_member(request):
+    """Admins invite a colleague by email into a department with a role."""
+    _require(request, "invitations.manage")
+    form = InvitationForm(
+        request.POST or None,
+        organization=request.organization,
+        initial={"department": request.GET.get("department")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invite_member(
+                by=request.membership,
+                email=form.cleaned_data["email"],
+                department=form.cleaned_data["department"],
+                role=form.cleaned_data["role"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("people")
+    return render(request, "accounts/invite.html", {"form": form})
+
+
+@tenant_view
+@require_POST
+def revoke_invitation(request, pk: int):
+    invitation = get_object_or_404(Invitation.objects.visible_to(request.membership), pk=pk)
+    _require(request, "invitations.manage")
+    try:
+        services.revoke_invitation(by=request.membership, invitation=invitation)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Invitation to %(email)s revoked.") % {"email": invitation.email}
+        )
+    return redirect("people")
+
+
+# --- People ---------------------------------------------------------------------------------
+
+
+@tenant_view
+def people(request):
+    """Everyone in the organization; admins also see deactivated members and open invitations."""
+    membership = request.membership
+    is_admin = can(membership, "members.manage")
+    members = (
+        Membership.objects.visible_to(membership)
+        .select_related("user", "department")
+        .order_by("-is_active", "user__full_name", "user__email")
+    )
+    if not is_admin:
+        members = members.filter(is_active=True)
+    context = {
+        "members": members,
+        "invitations": (
+            selectors.pending_invitations(organization=request.organization) if is_admin else []
+        ),
+        "can_manage": is_admin,
+    }
+    return render(request, "accounts/people.html", context)
+
+
+@tenant_view
+def member_edit(request, pk: int):
+    """Admins move a member to another department, change the role, or deactivate them."""
+    member = get_object_or_404(
+        Membership.objects.visible_to(request.membership).select_related("user", "department"),
+        pk=pk,
+    )
+    _require(request, "members.manage")
+    initial = {"department": member.department, "role": member.role, "is_active": member.is_active}
+    form = MembershipForm(request.POST or None, initial=initial, organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_membership(
+                by=request.membership,
+                membership=member,
+                role=form.cleaned_data["role"],
+                department=form.cleaned_data["department"],
+                is_active=form.cleaned_data["is_active"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("%(name)s was updated.") % {"name": member.user.display_name}
+            )
+            return redirect("people")
+    return render(request, "accounts/member_form.html", {"member": member, "form": form})
+
+
+# --- Departments ----------------------------------------------------------------------------
+
+
+@tenant_view
+def department_detail(request, pk: int):
+    """One department: its members and its discussion thread."""
+    department = get_object_or_404(Department.objects.visible_to(request.membership), pk=pk)
+    members = department.memberships.filter(is_active=True).select_related("user")
+    context = {
+        "department": department,
+        "members": members.order_by("role", "user__full_name", "user__email"),
+        "can_manage": can(request.membership, "departments.manage", department),
+    }
+    return render(request, "accounts/department_detail.html", context)
+
+
+@tenant_view
+def department_create(request):
+    _require(request, "departments.manage")
+    form = DepartmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            department = services.create_department(
+                by=request.membership,
+                kind=form.cleaned_data["kind"],
+                name=form.cleaned_data["name"],
+            )
+        except DomainError as error:
+            form.add_error("name", error.message)
+        else:
+            messages.success(request, _("%(name)s was created.") % {"name": department.name})
+            return redirect("department_detail", pk=department.pk)
+    return render(request, "accounts/department_form.html", {"form": form, "department": None})
+
+
+@tenant_view
+def department_edit(request, pk: int):
+    department = get_object_or_404(Department.objects.visible_to(request.membership), pk=pk)
+    _require(request, "departments.manage")
+    initial = {"name": department.name, "kind": department.kind}
+    form = DepartmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_department(
+                by=request.membership,
+                department=department,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+            )
+        except DomainError as error:
+            form.add_error("name", error.message)
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": department.name})
+            return redirect("department_detail", pk=department.pk)
+    return render(
+        request, "accounts/department_form.html", {"form": form, "department": department}
+    )
+
+
+# --- Profile --------------------------------------------------------------------------------
+
+
+@login_required
+def profile(request) -> HttpResponse:
+    """The signed-in person's name, language and (for the active organization) email choice."""
+    user = request.user
+    membership = request.membership
+    initial = {
+        "full_name": user.full_name,
+        "language": user.language,
+        "email_notifications": membership.email_notifications if membership else False,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if membership is None:
+        del form.fields["email_notifications"]
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(
+            user=user,
+            full_name=form.cleaned_data["full_name"],
+            language=form.cleaned_data["language"],
+        )
+        if membership is not None:
+            services.set_email_notifications(
+                membership=membership, enabled=form.cleaned_data["email_notifications"]
+            )
+        messages.success(request, _("Your profile was saved."))
+        return redirect("profile")
+    return render(request, "accounts/profile.html", {"form": form})
