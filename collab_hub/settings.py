@@ -166,7 +166,6 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get(
     "ACCOUNT_EMAIL_VERIFICATION", "none" if DEBUG else "optional"
 )
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SESSION_REMEMBER = None
 # Login attempts are limited per IP and per account (allauth rate limits use the cache).
 ACCOUNT_RATE_LIMITS = {
