@@ -18,7 +18,7 @@ from django.utils.html import escape
 from rest_framework.routers import BaseRouter
 from rest_framework.test import APIClient
 
-from accounts.models import Membership, Organization
+from accounts.models import Department, Invitation, Membership, Organization
 from collab_hub.tenancy import SESSION_KEY, TenantModel
 from tests.factories import REGISTRY
 
@@ -197,3 +197,89 @@ def outsider_admin(organization: Organization) -> Membership:
     member = member_of(organization, role="admin")
     assert not member.user.is_staff
     return member
+
+
+# --- Browser pages --------------------------------------------------------------------------
+
+# URL name → how to build an object of the owner's organization and the URL kwargs for it.
+# A page route that takes an id and is missing here fails ``unmapped_pages``, so new pages are
+# covered as they appear.
+PAGE_OBJECTS: dict[str, tuple[type[models.Model], Any]] = {}
+
+
+def page_object(url_name: str, model: type[models.Model], kwargs: Any = None) -> None:
+    """Declare that the page ``url_name`` shows one ``model`` row (kwargs from the row)."""
+    PAGE_OBJECTS[url_name] = (model, kwargs or (lambda obj: {"pk": obj.pk}))
+
+
+def _routes(patterns: Any, prefix: str = "") -> Any:
+    from django.urls import URLPattern, URLResolver
+
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = pattern.namespace or ""
+            if namespace in ("admin", "leaky_admin") or "allauth" in str(pattern.urlconf_name):
+                continue
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def page_routes() -> list[tuple[str, Any]]:
+    """Browser page routes of our apps (not the API, the admin, allauth or i18n)."""
+    from django.urls import get_resolver
+
+    return [
+        (route, pattern)
+        for route, pattern in _routes(get_resolver().url_patterns)
+        if not route.startswith(("api/", "i18n/", "static/", "media/"))
+    ]
+
+
+def unmapped_pages() -> list[str]:
+    return [
+        pattern.name
+        for route, pattern in page_routes()
+        if "<int:" in route and pattern.name not in PAGE_OBJECTS
+    ]
+
+
+def probe_pages(client: Any, *, owner_admin: Membership, outsider: Membership) -> list[str]:
+    """Every page with an object id answers 404 to the outsider (GET and POST); pages without
+    ids never show the owner's people to the outsider."""
+    leaks: list[str] = []
+    marker = owner_admin.user.email
+    for name, (model, kwargs) in PAGE_OBJECTS.items():
+        obj = make_row(model, owner_admin.organization)
+        url = reverse(name, kwargs=kwargs(obj))
+        _browser(client, owner_admin)
+        # POST-only action pages answer 405 to GET whoever asks; that reveals nothing.
+        if client.get(url).status_code not in (200, 405):
+            leaks.append(f"{url}: the owner cannot open its own page (harness is blind)")
+        _browser(client, outsider)
+        status = client.get(url).status_code
+        if status not in (404, 405):
+            leaks.append(f"GET {url}: {status}, expected 404")
+        status = client.post(url).status_code
+        if status != 404:
+            leaks.append(f"POST {url}: {status}, expected 404")
+    _browser(client, outsider)
+    for route, pattern in page_routes():
+        if "<" in route:
+            continue
+        url = reverse(pattern.name)
+        response = client.get(url)
+        if marker in response.content.decode(errors="replace"):
+            leaks.append(f"{url}: shows {marker} of another organization")
+    return leaks
+
+
+page_object("member_edit", Membership)
+page_object("department_detail", Department)
+page_object("department_edit", Department)
+page_object("revoke_invitation", Invitation)
+page_object(
+    "comments",
+    Department,
+    lambda obj: {"target_type": "accounts.department", "target_id": obj.pk},
+)

@@ -52,7 +52,15 @@ class LeakyDepartmentAdmin(admin.ModelAdmin):
         return True
 
 
+def leaky_department_page(request, pk):
+    """A page that looks the department up without the tenant scoping."""
+    from django.http import HttpResponse
+
+    return HttpResponse(Department.objects.get(pk=pk).name)
+
+
 urlpatterns = [
+    path("leaky-page/<int:pk>/", leaky_department_page, name="leaky_department_page"),
     path("leaky-api/", include(leaky_router.urls)),
     path("leaky-admin/", leaky_site.urls),
     *site_urlpatterns,

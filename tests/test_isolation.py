@@ -60,3 +60,28 @@ def test_a_viewset_cannot_override_the_scoped_queryset():
         class Sneaky(TenantViewSet):
             def get_queryset(self):
                 return super().get_queryset()
+
+
+def test_every_page_with_an_object_id_is_mapped_for_the_harness():
+    from tests.isolation import unmapped_pages
+
+    assert unmapped_pages() == []
+
+
+def test_every_page_is_isolated_between_organizations(client, owner_admin, outsider):
+    from tests.isolation import probe_pages
+
+    assert probe_pages(client, owner_admin=owner_admin, outsider=outsider) == []
+
+
+@pytest.mark.urls("tests.isolation_urls")
+def test_the_page_harness_catches_an_unscoped_page(client, owner_admin, outsider, monkeypatch):
+    from accounts.models import Department
+    from tests import isolation
+
+    assert "leaky_department_page" in isolation.unmapped_pages()
+    monkeypatch.setattr(
+        isolation, "PAGE_OBJECTS", {"leaky_department_page": (Department, lambda o: {"pk": o.pk})}
+    )
+    leaks = isolation.probe_pages(client, owner_admin=owner_admin, outsider=outsider)
+    assert any(leak.startswith("GET /leaky-page/") for leak in leaks)
