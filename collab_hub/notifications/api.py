@@ -1,6 +1,8 @@
 """API: the activity feed, the member's notifications, and discussion threads."""
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,21 +15,38 @@ from collab_hub.api import TenantViewSet
 from collab_hub.notifications import selectors, services
 from collab_hub.notifications.models import ActivityEvent, Comment, Notification
 
+# The largest id a PositiveBigIntegerField holds; a larger one is a 400, not a database error.
+MAX_ID = 2**63 - 1
+
 
 class ActorField(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="user.display_name")
 
 
+class TargetTypeField(serializers.CharField):
+    """A content type as ``"app_label.model"`` (read from the id: no query per row)."""
+
+    def get_attribute(self, instance):
+        return instance.target_type_id
+
+    def to_representation(self, value):
+        return selectors.target_type_label(value)
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = ActorField(read_only=True, allow_null=True)
-    target_type = serializers.SerializerMethodField()
+    target_type = TargetTypeField(read_only=True, allow_null=True)
+    description = serializers.CharField(
+        read_only=True, help_text=_("What happened, in one sentence in your language.")
+    )
 
     class Meta:
         model = ActivityEvent
         fields = [
             "id",
             "verb",
+            "description",
             "actor",
             "target_type",
             "target_id",
@@ -35,9 +54,6 @@ class EventSerializer(serializers.ModelSerializer):
             "payload",
             "created_at",
         ]
-
-    def get_target_type(self, obj: ActivityEvent) -> str | None:
-        return selectors.target_type_label(obj.target_type_id)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -48,12 +64,19 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "event", "created_at", "read_at"]
 
 
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=1000,
+        help_text=_("Notifications to mark read; leave out to mark all of them read."),
+    )
+
+
 class CommentSerializer(serializers.ModelSerializer):
     author = ActorField(read_only=True)
-    target_type = serializers.CharField(
-        write_only=True, help_text=_('"app_label.model", e.g. "leads.lead".')
-    )
-    target_id = serializers.IntegerField(min_value=1)
+    target_type = TargetTypeField(help_text=_('"app_label.model", e.g. "leads.lead".'))
+    target_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     mentions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
@@ -61,19 +84,71 @@ class CommentSerializer(serializers.ModelSerializer):
         fields = ["id", "target_type", "target_id", "author", "body", "mentions", "created_at"]
         read_only_fields = ["id", "author", "mentions", "created_at"]
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["target_type"] = selectors.target_type_label(instance.target_type_id)
-        return data
+    def validate_target_type(self, value: str) -> str:
+        if selectors.commentable_model(value) is None:
+            raise serializers.ValidationError(NOT_COMMENTABLE)
+        return value
+
+
+NOT_COMMENTABLE = _("Not a kind of record that has a discussion.")
+
+
+def commentable_model(label: str):
+    """The commentable model named ``label``, or a 400 naming the ``target_type`` field."""
+    model = selectors.commentable_model(label)
+    if model is None:
+        raise exceptions.ValidationError({"target_type": [NOT_COMMENTABLE]})
+    return model
+
+
+def id_param(params, name: str) -> int:
+    """The query parameter ``name`` as a record id, or a 400 naming it."""
+    try:
+        value = int(params.get(name, ""))
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_ID:
+        raise exceptions.ValidationError({name: [_("A record id.")]})
+    return value
+
+
+TARGET_PARAMETERS = [
+    OpenApiParameter(
+        "target_type", OpenApiTypes.STR, description=_('"app_label.model", e.g. "leads.lead".')
+    ),
+    OpenApiParameter("target_id", OpenApiTypes.INT),
+]
 
 
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
-    """What happened in the organization, newest first."""
+    """What happened in the organization, newest first.
+
+    ``?verb=comment.posted``; ``?target_type=accounts.department&target_id=3`` for one record.
+    """
 
     queryset = ActivityEvent.objects.select_related("actor__user")
     serializer_class = EventSerializer
-    filterset_fields = ["verb", "target_id"]
+    filterset_fields = ["verb"]
     ordering_fields = ["id", "created_at"]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        params = self.request.query_params
+        if "target_type" in params:
+            try:
+                model = apps.get_model(params["target_type"])
+            except (LookupError, ValueError):
+                raise exceptions.ValidationError(
+                    {"target_type": [_("Unknown kind of record.")]}
+                ) from None
+            queryset = queryset.filter(target_type=ContentType.objects.get_for_model(model))
+        if "target_id" in params:
+            queryset = queryset.filter(target_id=id_param(params, "target_id"))
+        return queryset
+
+    @extend_schema(parameters=TARGET_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
 
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
@@ -86,22 +161,19 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        unread = self.request.query_params.get("unread")
+        unread = self.request.query_params.get("unread", "").lower()
         if unread in ("true", "1"):
             queryset = queryset.filter(read_at__isnull=True)
+        elif unread in ("false", "0"):
+            queryset = queryset.filter(read_at__isnull=False)
         return queryset
 
-    @extend_schema(
-        parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL)],
-    )
+    @extend_schema(parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL)])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
-        request=inline_serializer(
-            "MarkReadRequest",
-            {"ids": serializers.ListField(child=serializers.IntegerField(), required=False)},
-        ),
+        request=MarkReadSerializer,
         responses=inline_serializer(
             "MarkReadResponse",
             {"marked": serializers.IntegerField(), "unread": serializers.IntegerField()},
@@ -109,15 +181,17 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
     )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
-        """Mark the given notifications (or, with no ``ids``, all of them) read."""
-        ids = request.data.get("ids") if isinstance(request.data, dict) else None
-        if ids is not None and (
-            not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)
-        ):
-            raise exceptions.ValidationError({"ids": [_("A list of notification ids.")]})
-        marked = services.mark_read(membership=self.membership, ids=ids)
+        """Mark the given notifications (or, with no ``ids``, all of them) read.
+
+        Ids of notifications that are not yours are ignored (never marked, never reported).
+        """
+        serializer = MarkReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        marked = services.mark_read(
+            membership=self.membership, ids=serializer.validated_data.get("ids")
+        )
         return Response(
-            {"marked": marked, "unread": services.unread_count(membership=self.membership)}
+            {"marked": marked, "unread": selectors.unread_count(membership=self.membership)}
         )
 
 
@@ -136,35 +210,22 @@ class CommentViewSet(
         queryset = super().filter_queryset(queryset)
         params = self.request.query_params
         if "target_type" in params or "target_id" in params:
-            model = self._target_model(params.get("target_type", ""))
-            try:
-                target_id = int(params.get("target_id", ""))
-            except ValueError:
-                raise exceptions.ValidationError({"target_id": [_("A record id.")]}) from None
+            model = commentable_model(params.get("target_type", ""))
+            target_id = id_param(params, "target_id")
+            # The thread of a record you cannot see is as missing as the record (404).
+            if not model.objects.visible_to(self.membership).filter(pk=target_id).exists():
+                raise Http404
             queryset = queryset.filter(
                 target_type=ContentType.objects.get_for_model(model), target_id=target_id
             )
         return queryset
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("target_type", OpenApiTypes.STR),
-            OpenApiParameter("target_id", OpenApiTypes.INT),
-        ]
-    )
+    @extend_schema(parameters=TARGET_PARAMETERS)
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    def _target_model(self, label: str):
-        model = selectors.commentable_model(label)
-        if model is None:
-            raise exceptions.ValidationError(
-                {"target_type": [_("Not a kind of record that has a discussion.")]}
-            )
-        return model
-
     def perform_create(self, serializer):
-        model = self._target_model(serializer.validated_data["target_type"])
+        model = commentable_model(serializer.validated_data["target_type"])
         target = get_object_or_404(
             model.objects.visible_to(self.membership), pk=serializer.validated_data["target_id"]
         )

@@ -46,6 +46,13 @@ class ActivityEvent(TenantModel):
     def __str__(self) -> str:
         return f"{self.verb} {self.target_label}".strip()
 
+    @property
+    def description(self) -> str:
+        """What happened in one sentence, for templates (``{{ event.description }}``)."""
+        from collab_hub.notifications.selectors import describe
+
+        return describe(self)
+
 
 class Notification(TenantModel):
     """An event as one member's inbox item; read in the app, optionally also by email."""

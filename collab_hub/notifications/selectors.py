@@ -1,4 +1,4 @@
-"""Read queries for activity, notifications and threads."""
+"""Read queries for activity, notifications and threads, and how an event reads to people."""
 
 from __future__ import annotations
 
@@ -7,11 +7,51 @@ from typing import TYPE_CHECKING
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from collab_hub.notifications.models import ActivityEvent, Comment, Notification
 
 if TYPE_CHECKING:
     from accounts.models import Membership, Organization
+
+# How each kind of event reads in the inbox, in emails and in the API's ``description``.
+# ``%(actor)s`` is who did it, ``%(target)s`` the record's name when it happened. A service
+# that emits a new verb adds its sentence here; unknown verbs still read sensibly (``describe``).
+VERB_SENTENCES: dict[str, Promise] = {
+    "comment.posted": gettext_lazy("%(actor)s commented on %(target)s"),
+    "organization.created": gettext_lazy("%(actor)s created the organization %(target)s"),
+    "department.created": gettext_lazy("%(actor)s created the department %(target)s"),
+    "department.updated": gettext_lazy("%(actor)s changed the department %(target)s"),
+    "department.deleted": gettext_lazy("%(actor)s removed the department %(target)s"),
+    "member.changed": gettext_lazy("%(actor)s changed the membership %(target)s"),
+    "invitation.sent": gettext_lazy("%(actor)s invited %(target)s"),
+    "invitation.revoked": gettext_lazy("%(actor)s revoked the invitation of %(target)s"),
+    "invitation.accepted": gettext_lazy("%(actor)s joined the organization"),
+}
+
+
+def describe(event: ActivityEvent) -> str:
+    """One sentence saying what happened, in the active language ("Ana commented on Sales").
+
+    Reads ``event.actor.user``: select ``actor__user`` with the events to avoid a query each.
+    """
+    actor = event.actor.user.display_name if event.actor_id else _("Collab Hub")
+    target = event.target_label or str((event.payload or {}).get("name", ""))
+    sentence = str(VERB_SENTENCES.get(event.verb, ""))
+    # A sentence that names the target needs one; otherwise the generic form below reads better.
+    if sentence and (target or "%(target)s" not in sentence):
+        return sentence % {"actor": actor, "target": target}
+    # An event type nobody wrote a sentence for: "Ana: lead rejected — Jane Doe".
+    action = event.verb.replace(".", " ").replace("_", " ")
+    if target:
+        return _("%(actor)s: %(action)s — %(target)s") % {
+            "actor": actor,
+            "action": action,
+            "target": target,
+        }
+    return _("%(actor)s: %(action)s") % {"actor": actor, "action": action}
 
 
 def target_type_label(content_type_id: int | None) -> str | None:
@@ -31,7 +71,24 @@ def commentable_model(label: str) -> type[models.Model] | None:
     return model if getattr(model, "commentable", False) else None
 
 
+def is_visible_to(*, membership: Membership, obj: models.Model) -> bool:
+    """Whether ``membership`` may see ``obj`` under the tenancy rules (``visible_to``).
+
+    No query for records every member of the organization sees; one ``EXISTS`` otherwise.
+    """
+    model = type(obj)
+    if getattr(obj, "organization_id", None) != membership.organization_id:
+        return False
+    if (
+        getattr(model, "private_to", None) is None
+        and getattr(model, "visibility_kind", None) is None
+    ):
+        return True
+    return model.objects.visible_to(membership).filter(pk=obj.pk).exists()
+
+
 def recent_activity(*, organization: Organization, limit: int = 20) -> list[ActivityEvent]:
+    """The organization's latest events, newest first, actors joined (one query)."""
     return list(
         ActivityEvent.objects.for_org(organization)
         .select_related("actor__user")
@@ -40,11 +97,17 @@ def recent_activity(*, organization: Organization, limit: int = 20) -> list[Acti
 
 
 def inbox(*, membership: Membership, limit: int = 50) -> list[Notification]:
+    """The member's own latest notifications, newest first, events joined (one query)."""
     return list(
         Notification.objects.visible_to(membership)
         .select_related("event__actor__user")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def unread_count(*, membership: Membership) -> int:
+    """How many of the member's notifications are unread (one COUNT query)."""
+    return Notification.objects.visible_to(membership).filter(read_at__isnull=True).count()
 
 
 def thread(*, membership: Membership, target: models.Model) -> list[Comment]:

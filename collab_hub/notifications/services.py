@@ -9,22 +9,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.policy import can
-from collab_hub.exceptions import NotAllowed
+from collab_hub.exceptions import DomainError, NotAllowed
+from collab_hub.notifications import selectors
 from collab_hub.notifications.models import ActivityEvent, Comment, Notification
 
 if TYPE_CHECKING:
     from accounts.models import Membership, Organization
 
 # "@ana@example.com" mentions the member with that email (emails are the one unique handle).
-MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+# The "@" must not continue a word or an address ("foo@bob@acme.test" is no mention), and the
+# address must not run on into more word characters; trailing punctuation is not part of it.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+MENTION_RE = re.compile(rf"(?<![\w@])@([A-Za-z0-9._%+'-]+@{_LABEL}(?:\.{_LABEL})+)(?![\w@])")
 
 
 @transaction.atomic
@@ -39,11 +45,20 @@ def record_event(
 ) -> ActivityEvent:
     """Store an activity event and notify ``recipients``.
 
-    Recipients outside ``organization``, inactive ones and the actor themself are skipped,
-    each recipient is notified once. Queries: one insert for the event, one bulk insert for
-    the notifications (plus one to evaluate ``recipients`` if it is a queryset). Delivery
-    beyond the in-app inbox is dispatched with ``transaction.on_commit``.
+    ``payload`` must be JSON-serializable; ``target`` (any model instance) is stored as a
+    generic reference plus its name at this moment (``target_label``).
+    ``actor`` must belong to ``organization`` (ValueError otherwise: a programming error).
+    Recipients outside ``organization``, inactive memberships or users, and the actor
+    themself are skipped; each recipient is notified once. The database decides who is
+    active, not the (possibly stale) instances passed in. Queries, however many recipients:
+    the event insert, one SELECT of the eligible recipients, one bulk insert of the
+    notifications (plus one to evaluate ``recipients`` if it is a queryset). When anyone was
+    notified, ``deliver_event`` (email) is dispatched with ``transaction.on_commit``.
     """
+    from accounts.models import Membership
+
+    if actor is not None and actor.organization_id != organization.pk:
+        raise ValueError("The actor of an event must belong to the event's organization.")
     event = ActivityEvent.objects.create(
         organization=organization,
         actor=actor,
@@ -53,50 +68,64 @@ def record_event(
         target_label=str(target)[:255] if target is not None else "",
         payload=payload or {},
     )
-    seen: set[int] = set()
-    notifications = []
-    for membership in recipients:
-        if (
-            membership.organization_id != organization.pk
-            or not membership.is_active
-            or (actor is not None and membership.pk == actor.pk)
-            or membership.pk in seen
-        ):
-            continue
-        seen.add(membership.pk)
-        notifications.append(
-            Notification(
-                organization=organization,
-                recipient=membership,
-                event=event,
-                created_at=event.created_at,
-            )
+    candidates = {
+        membership.pk
+        for membership in recipients
+        if membership is not None and membership.organization_id == organization.pk
+    }
+    if actor is not None:
+        candidates.discard(actor.pk)
+    recipient_ids = (
+        sorted(
+            Membership.objects.for_org(organization)
+            .filter(pk__in=candidates, is_active=True, user__is_active=True)
+            .values_list("pk", flat=True)
         )
-    if notifications:
-        Notification.objects.bulk_create(notifications)
+        if candidates
+        else []
+    )
+    if recipient_ids:
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    organization=organization,
+                    recipient_id=recipient_id,
+                    event=event,
+                    created_at=event.created_at,
+                )
+                for recipient_id in recipient_ids
+            ]
+        )
         from collab_hub.notifications.tasks import deliver_event
 
-        transaction.on_commit(lambda: deliver_event.delay(event.pk))
+        transaction.on_commit(partial(deliver_event.delay, event.pk))
     return event
 
 
 def mark_read(*, membership: Membership, ids: Iterable[int] | None = None) -> int:
     """Mark the member's notifications read (all unread ones when ``ids`` is None).
 
-    Returns how many changed. Other members' notifications are never touched.
+    Returns how many changed. Other members' notifications are never touched; ids that
+    cannot exist (not positive, or beyond a 64-bit key) are ignored rather than sent to the
+    database, which would fail on them.
     """
     qs = Notification.objects.visible_to(membership).filter(read_at__isnull=True)
     if ids is not None:
-        qs = qs.filter(pk__in=list(ids))
+        qs = qs.filter(pk__in=[pk for pk in ids if 0 < pk < 2**63])
     return qs.update(read_at=timezone.now())
 
 
 def unread_count(*, membership: Membership) -> int:
-    return Notification.objects.visible_to(membership).filter(read_at__isnull=True).count()
+    """How many of the member's notifications are unread (kept here for existing callers)."""
+    return selectors.unread_count(membership=membership)
 
 
 def mentioned_members(*, organization: Organization, body: str) -> list[Membership]:
-    """Active members of ``organization`` whose email is @mentioned in ``body``."""
+    """Active members of ``organization`` whose email is @mentioned in ``body`` (one query).
+
+    Emails match case-insensitively; an address that belongs to no active member of
+    ``organization`` (e.g. someone of another organization) mentions nobody.
+    """
     from accounts.models import Membership
 
     emails = {match.lower() for match in MENTION_RE.findall(body)}
@@ -104,8 +133,10 @@ def mentioned_members(*, organization: Organization, body: str) -> list[Membersh
         return []
     return list(
         Membership.objects.for_org(organization)
-        .filter(is_active=True, user__email__in=emails)
+        .annotate(email_lower=Lower("user__email"))
+        .filter(is_active=True, user__is_active=True, email_lower__in=emails)
         .select_related("user")
+        .order_by("pk")
     )
 
 
@@ -114,20 +145,38 @@ def post_comment(*, author: Membership, target: models.Model, body: str) -> Comm
     """Add a comment to ``target``'s thread and notify the members it @mentions.
 
     Precondition: the caller found ``target`` through a scoped queryset (the author can see
-    it). Emits ``comment.posted``; only the mentioned members are notified.
+    it). Raises ``NotAllowed`` (403) when the author may not comment or ``target``'s kind has
+    no discussion, ``DomainError`` (400, code ``empty`` or ``too_long``) for a blank body or
+    one longer than ``Comment.body``'s ``max_length``. Mentioned members
+    who cannot see ``target`` (record visibility) are neither recorded nor notified. Emits
+    ``comment.posted`` notifying only the mentioned members (never the author), which
+    dispatches their email on commit.
     """
     if not can(author, "comments.create", target):
         raise NotAllowed(_("You cannot comment here."))
     if not getattr(type(target), "commentable", False):
         raise NotAllowed(_("This kind of record has no discussion."), code="not_commentable")
+    body = body.strip()
+    if not body:
+        raise DomainError(_("Write something first."), code="empty")
+    limit = Comment._meta.get_field("body").max_length
+    if len(body) > limit:
+        raise DomainError(
+            _("A comment can be at most %(limit)d characters long.") % {"limit": limit},
+            code="too_long",
+        )
     comment = Comment.objects.create(
         organization=author.organization,
         target_type=ContentType.objects.get_for_model(target),
         target_id=target.pk,
         author=author,
-        body=body.strip(),
+        body=body,
     )
-    mentioned = mentioned_members(organization=author.organization, body=body)
+    mentioned = [
+        member
+        for member in mentioned_members(organization=author.organization, body=body)
+        if selectors.is_visible_to(membership=member, obj=target)
+    ]
     if mentioned:
         comment.mentions.set(mentioned)
     record_event(
