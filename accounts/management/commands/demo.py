@@ -1,0 +1,280 @@
+"""``manage.py demo``: the demo organization "Northwind Demo", its people and some activity.
+
+Idempotent: every step looks at what exists and creates only what is missing, so a second
+run leaves exactly the same rows (and records no new events). Everything goes through the
+services — the organization is founded with ``create_organization``, people join by
+invitation, comments are posted with ``post_comment`` — so the activity history is real.
+
+Later flows extend the demo by appending an idempotent step to ``STEPS``: a function
+taking the ``Demo`` context (organization, members by email) that seeds its own records
+only when they are missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+
+from accounts import services
+from accounts.models import Department, DepartmentKind, Membership, Organization, Role, User
+from collab_hub.notifications.models import Comment
+from collab_hub.notifications.services import post_comment
+
+ORGANIZATION_NAME = "Northwind Demo"
+ORGANIZATION_SLUG = "northwind-demo"
+CURRENCY = "EUR"
+TIMEZONE = "Europe/Warsaw"
+# Printed on every run and in the README: a demo password, not a secret.
+DEFAULT_PASSWORD = "demo-pass-2026"  # noqa: S105
+EMAIL_DOMAIN = "demo.collabhub.test"
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    full_name: str
+    department: str
+    role: str
+
+
+def _email(local_part: str) -> str:
+    return f"{local_part}@{EMAIL_DOMAIN}"
+
+
+# The founder (organization admin) first; then a member and a manager per department.
+ADMIN = Person(_email("admin"), "Marta Kowalska", DepartmentKind.SALES, Role.ADMIN)
+PEOPLE: list[Person] = [
+    ADMIN,
+    Person(_email("sales.member"), "Tom Harris", DepartmentKind.SALES, Role.MEMBER),
+    Person(_email("sales.manager"), "Priya Shah", DepartmentKind.SALES, Role.MANAGER),
+    Person(_email("marketing.member"), "Jonas Weber", DepartmentKind.MARKETING, Role.MEMBER),
+    Person(_email("marketing.manager"), "Claire Dubois", DepartmentKind.MARKETING, Role.MANAGER),
+    Person(_email("product.member"), "Kenji Sato", DepartmentKind.PRODUCT, Role.MEMBER),
+    Person(_email("product.manager"), "Anna Nowak", DepartmentKind.PRODUCT, Role.MANAGER),
+    Person(_email("cs.member"), "Lucas Silva", DepartmentKind.CS, Role.MEMBER),
+    Person(_email("cs.manager"), "Zofia Wiśniewska", DepartmentKind.CS, Role.MANAGER),
+]
+
+
+@dataclass
+class Demo:
+    """What the steps share: the password, the organization and its members by email."""
+
+    password: str
+    log: Callable[[str], None]
+    users: dict[str, User] = field(default_factory=dict)
+    organization: Organization | None = None
+    members: dict[str, Membership] = field(default_factory=dict)
+
+    @property
+    def org(self) -> Organization:
+        assert self.organization is not None, "ensure_organization runs first"
+        return self.organization
+
+    @property
+    def admin(self) -> Membership:
+        return self.members[ADMIN.email]
+
+    def department(self, kind: str) -> Department:
+        return Department.objects.for_org(self.org).filter(kind=kind).order_by("pk").first()
+
+
+def ensure_users(demo: Demo) -> None:
+    """One account per person; an existing account keeps its name but gets the password."""
+    for person in PEOPLE:
+        user = User.objects.filter(email__iexact=person.email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=person.email, password=demo.password, full_name=person.full_name
+            )
+            demo.log(f"created user {person.email}")
+        elif not user.check_password(demo.password):
+            user.set_password(demo.password)
+            user.save(update_fields=["password"])
+            demo.log(f"reset the password of {person.email}")
+        demo.users[person.email] = user
+
+
+def ensure_organization(demo: Demo) -> None:
+    """Found "Northwind Demo" with its four departments, the admin as its founder."""
+    admin_user = demo.users[ADMIN.email]
+    organization = Organization.objects.filter(slug=ORGANIZATION_SLUG).first()
+    if organization is None:
+        membership = services.create_organization(
+            name=ORGANIZATION_NAME, owner=admin_user, currency=CURRENCY, timezone_name=TIMEZONE
+        )
+        organization = membership.organization
+        if organization.slug != ORGANIZATION_SLUG:
+            raise CommandError(f"expected the slug {ORGANIZATION_SLUG}, got {organization.slug}")
+        demo.log(f"founded {organization.name} ({organization.slug})")
+    demo.organization = organization
+    demo.members = {
+        m.user.email: m
+        for m in Membership.objects.for_org(organization).select_related("user", "department")
+    }
+    if ADMIN.email not in demo.members:
+        raise CommandError(
+            f"The organization {ORGANIZATION_SLUG} exists but {ADMIN.email} is not its member."
+        )
+
+
+def ensure_memberships(demo: Demo) -> None:
+    """Everyone else joins the way people really do: invited by the admin, then accepting."""
+    for person in PEOPLE:
+        if person.email in demo.members:
+            continue
+        invitation = services.invite_member(
+            by=demo.admin,
+            email=person.email,
+            department=demo.department(person.department),
+            role=person.role,
+        )
+        demo.members[person.email] = services.accept_invitation(
+            invitation=invitation, user=demo.users[person.email]
+        )
+        demo.log(f"{person.email} joined as {person.department} {person.role}")
+
+
+def _mention(local_part: str) -> str:
+    return "@" + _email(local_part)
+
+
+# (author, department the thread is on, text): cross-department conversations with @mentions.
+DISCUSSION: list[tuple[str, str, str]] = [
+    (
+        _email("sales.manager"),
+        DepartmentKind.MARKETING,
+        f"{_mention('marketing.manager')} the webinar leads from last week look strong: "
+        "four of them already booked demos. Can we run the same format for the logistics "
+        "segment next month?",
+    ),
+    (
+        _email("marketing.manager"),
+        DepartmentKind.MARKETING,
+        f"{_mention('sales.manager')} yes, we'll plan it for the 20th. "
+        f"{_mention('marketing.member')} please draft the landing page and reuse the "
+        "customer quotes from the Baltic Freight case study.",
+    ),
+    (
+        _email("cs.manager"),
+        DepartmentKind.PRODUCT,
+        "Three customers in onboarding asked for single sign-on this month. "
+        f"{_mention('product.manager')} is it on the roadmap for this half?",
+    ),
+    (
+        _email("product.manager"),
+        DepartmentKind.PRODUCT,
+        f"{_mention('cs.manager')} SSO (SAML first) is planned for Q3. "
+        f"{_mention('sales.member')} please don't promise a date before then.",
+    ),
+    (
+        _email("sales.member"),
+        DepartmentKind.CS,
+        f"{_mention('cs.member')} Harbor Logistics signed today. Their kickoff is on Monday; "
+        "the champion is their head of operations and they care most about the reporting.",
+    ),
+]
+
+
+def ensure_discussion(demo: Demo) -> None:
+    """A few department threads, posted once (only while the organization has no comment)."""
+    if Comment.objects.for_org(demo.org).exists():
+        return
+    for author, department_kind, body in DISCUSSION:
+        post_comment(
+            author=demo.members[author], target=demo.department(department_kind), body=body
+        )
+    demo.log(f"posted {len(DISCUSSION)} comments")
+
+
+# Each step is idempotent; later flows append theirs (after the people exist).
+STEPS: list[Callable[[Demo], None]] = [
+    ensure_users,
+    ensure_organization,
+    ensure_memberships,
+    ensure_discussion,
+]
+
+
+@contextlib.contextmanager
+def _quiet(*logger_names: str) -> Iterator[None]:
+    """Silence chatty loggers below ERROR for the duration (eager Celery logs every task)."""
+    loggers = [logging.getLogger(name) for name in logger_names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+class Command(BaseCommand):
+    help = (
+        "Create (or complete) the demo organization Northwind Demo with one user per "
+        "department and role, and some activity. Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            default=DEFAULT_PASSWORD,
+            help=f"Password of every demo user (default: {DEFAULT_PASSWORD}).",
+        )
+        parser.add_argument(
+            "--send-mail",
+            action="store_true",
+            help=(
+                "Let the mails that seeding triggers (notifications) go through EMAIL_BACKEND. "
+                "By default they are dropped: demo addresses are not deliverable."
+            ),
+        )
+
+    def handle(self, *args, password: str, send_mail: bool, verbosity: int, **options):
+        def log(message: str) -> None:
+            if verbosity >= 2:
+                self.stdout.write(f"  {message}")
+
+        demo = Demo(password=password, log=log)
+        quiet_mail = (
+            contextlib.nullcontext()
+            if send_mail
+            else override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+        )
+        quiet_logs = (
+            contextlib.nullcontext()
+            if verbosity >= 3
+            else _quiet("celery.app.trace", "kombu.connection")
+        )
+        # One transaction: a failed step leaves nothing half-seeded, and the mails dispatched
+        # on commit run while the quiet backend is still in place.
+        with quiet_logs, quiet_mail, transaction.atomic():
+            for step in STEPS:
+                step(demo)
+        self._print_logins(demo)
+
+    def _print_logins(self, demo: Demo) -> None:
+        organization = demo.org
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo organization: {organization.name} ({organization.slug})")
+        )
+        by_email = {
+            m.user.email: m
+            for m in Membership.objects.for_org(organization).select_related("user", "department")
+        }
+        for person in PEOPLE:
+            membership = by_email.get(person.email)
+            where = (
+                f"{membership.department.name} · {membership.get_role_display()}"
+                if membership
+                else "not a member"
+            )
+            self.stdout.write(f"  {person.email:<38} {person.full_name:<20} {where}")
+        self.stdout.write(f"Password for every demo user: {demo.password}")
