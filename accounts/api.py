@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import Department, Invitation, Membership, Role
-from collab_hub.api import TenantViewSet, api_membership
+from collab_hub.api import TenantViewSet, activate_user_language, api_membership
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -196,6 +196,11 @@ class MeView(APIView):
     """Who the caller is and where they act: user, active organization, department, role."""
 
     permission_classes = [IsAuthenticated]
+
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        if request.user and request.user.is_authenticated:
+            activate_user_language(request)
 
     @extend_schema(responses=MeSerializer)
     def get(self, request):

@@ -1,4 +1,8 @@
-"""Mails about accounts (invitations); rendered in the recipient's language."""
+"""Mails about accounts (invitations).
+
+An invitee has no account yet, so the invitation is written in the inviter's language (the
+team's working language, most likely), falling back to the site default.
+"""
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -22,7 +26,8 @@ def send_invitation(*, invitation_id: int) -> bool:
         "invitation": invitation,
         "url": base + reverse("invitation_accept", args=[invitation.token]),
     }
-    with translation.override(settings.LANGUAGE_CODE):
+    inviter = invitation.invited_by.user if invitation.invited_by else None
+    with translation.override((inviter and inviter.language) or settings.LANGUAGE_CODE):
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/email/invitation_body.txt", context)
     send_mail(subject, body, None, [invitation.email])

@@ -21,6 +21,17 @@ if TYPE_CHECKING:
     from accounts.models import Membership
 
 
+def activate_user_language(request: Any) -> None:
+    """Token users are known only after DRF authenticated them, after the middleware chose a
+    language from the browser: their profile language wins here, as it does in the browser."""
+    from django.utils import translation
+
+    language = getattr(request.user, "language", "")
+    if language:
+        translation.activate(language)
+        request._request.LANGUAGE_CODE = language
+
+
 def api_membership(request: Any) -> Membership:
     """The membership an API request acts as.
 
@@ -110,6 +121,7 @@ class TenantViewSet(viewsets.GenericViewSet):
     def perform_authentication(self, request: Any) -> None:
         super().perform_authentication(request)
         if request.user and request.user.is_authenticated:
+            activate_user_language(request)
             self.membership = api_membership(request)
             request.membership = self.membership
 
@@ -148,6 +160,7 @@ _ERROR_RESPONSES = {
 }
 _WRITE_ERROR_RESPONSES = {
     "409": _("Illegal state transition or conflicting request; see code."),
+    "415": _("Unsupported or malformed request body."),
 }
 
 

@@ -17,6 +17,21 @@ def token(alice, bob):
     return Token.objects.create(user=alice.user).key
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calling the WSGI app directly sends request_started/finished, whose handler closes the
+    database connection the test's transaction lives on; Django's test client disconnects
+    it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @schema.parametrize()
 @pytest.mark.django_db
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
