@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import django_filters
+from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +21,17 @@ from collab_hub.tenancy import HEADER, SESSION_KEY, memberships_of
 
 if TYPE_CHECKING:
     from accounts.models import Membership
+
+
+class IdFilter(django_filters.NumberFilter):
+    """Filter by a related row's id; anything but a positive 64-bit integer is a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 def activate_user_language(request: Any) -> None:
@@ -137,6 +150,7 @@ class TenantViewSet(viewsets.GenericViewSet):
 
 
 def build_router() -> DefaultRouter:
+    import leads.api
     from accounts import api as accounts_api
     from collab_hub.notifications import api as notifications_api
 
@@ -147,6 +161,7 @@ def build_router() -> DefaultRouter:
     router.register("events", notifications_api.EventViewSet, basename="event")
     router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
     router.register("comments", notifications_api.CommentViewSet, basename="comment")
+    leads.api.register(router)
     return router
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "accounts",
+    "leads",
     "collab_hub.notifications",
     "collab_hub.dashboard",
 ]
@@ -141,7 +142,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Every 5 minutes: MQLs past their response deadline are flagged (once) and the owner,
+    # sales managers and marketing told; a breach found within minutes is still actionable.
+    "flag-lead-sla-breaches": {"task": "leads.tasks.flag_sla_breaches", "schedule": 300.0},
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -252,6 +257,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One name per vocabulary, however many fields use it (status, from_status, to_status…).
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "leads.models.LeadStatus",
+        "RejectionReasonEnum": "leads.models.RejectionReason",
+        "DealStageEnum": "leads.models.DealStage",
+        "LostReasonEnum": "leads.models.LostReason",
+        "RoleEnum": "accounts.models.Role",
+        "DepartmentKindEnum": "accounts.models.DepartmentKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "collab_hub.api.document_error_responses",

@@ -5,10 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import MeView, TokenView
 from collab_hub.api import build_router
+from leads import api as leads_api
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    *leads_api.urlpatterns(),
     path("", include(build_router().urls)),
 ]
 

@@ -166,3 +166,144 @@ def organization_with_departments(**fields) -> Organization:
     ):
         DepartmentFactory(organization=organization, kind=kind)
     return organization
+
+
+# --- leads ---------------------------------------------------------------------------------
+
+from leads import models as leads_models  # noqa: E402
+
+
+def _same_org(factory_class, **extra):
+    return factory.SubFactory(
+        factory_class, organization=factory.SelfAttribute("..organization"), **extra
+    )
+
+
+@register
+class TierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.Tier
+
+    organization = factory.SubFactory(OrganizationFactory)
+    rank = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    response_sla_hours = 24
+
+
+@register
+class ScoringRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.ScoringRule
+
+    organization = factory.SubFactory(OrganizationFactory)
+    field = "industry"
+    operator = "eq"
+    value = "software"
+    points = 10
+
+
+@register
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.Campaign
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    channel = "email"
+    cost = 1000
+
+
+@register
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.ImportBatch
+
+    organization = factory.SubFactory(OrganizationFactory)
+    file_name = factory.Sequence(lambda n: f"import-{n}.csv")
+
+
+@register
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.Lead
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"lead{n}@prospect{n}.test")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    company_name = factory.Faker("company")
+    source = "website"
+
+
+@register
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.Company
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    domain = factory.Sequence(lambda n: f"customer{n}.test")
+
+
+@register
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.Contact
+
+    organization = factory.SubFactory(OrganizationFactory)
+    company = _same_org(CompanyFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"contact{n}@customer.test")
+
+
+@register
+class DealFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.Deal
+
+    organization = factory.SubFactory(OrganizationFactory)
+    company = _same_org(CompanyFactory)
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    value = 10000
+    source = "sales"
+
+
+@register
+class CollateralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.Collateral
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Case study {n}")
+    url = "https://example.com/case-study.pdf"
+
+
+@register
+class ContentRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.ContentRequest
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Battle card {n}")
+    need = "A one-pager against the main competitor."
+
+
+@register
+class QualityComplaintFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.QualityComplaint
+
+    organization = factory.SubFactory(OrganizationFactory)
+    campaign = _same_org(CampaignFactory)
+    reason = "not_icp"
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=5))
+
+
+@register
+class LeadSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = leads_models.LeadSettings
+        django_get_or_create = ("organization",)
+
+    organization = factory.SubFactory(OrganizationFactory)

@@ -34,7 +34,7 @@ def _keep_the_test_connection():
 
 @schema.parametrize()
 @pytest.mark.django_db
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_answers_within_its_schema(case, token):
     case.call_and_validate(
         headers={"Authorization": f"Token {token}", "X-Organization": "acme"},

@@ -12,7 +12,19 @@ ALL = {(kind, role) for kind in KINDS for role in ROLES}
 ADMINS = {(kind, Role.ADMIN) for kind in KINDS}
 MANAGERS = {(kind, role) for kind in KINDS for role in (Role.MANAGER, Role.ADMIN)}
 
-# Who may do what: the set of (department kind, role) allowed for each action.
+
+def members_of(*kinds):
+    """Every role in these departments (managers and admins included)."""
+    return {(kind, role) for kind in kinds for role in ROLES}
+
+
+def managers_in(*kinds):
+    return {(kind, role) for kind in kinds for role in (Role.MANAGER, Role.ADMIN)}
+
+
+SALES, MARKETING = DepartmentKind.SALES.value, DepartmentKind.MARKETING.value
+
+# Who may do what: the set of (department kind, role) allowed for each action (DESIGN §5).
 EXPECTED = {
     "organization.configure": ADMINS,
     "departments.manage": ADMINS,
@@ -21,6 +33,24 @@ EXPECTED = {
     "members.view": ALL,
     "reports.view": MANAGERS,
     "comments.create": ALL,
+    "tiers.manage": ADMINS,
+    "scoring.manage": ADMINS,
+    "lead_settings.manage": ADMINS,
+    "campaigns.manage": members_of(MARKETING) | MANAGERS,
+    "leads.create": members_of(MARKETING, SALES) | MANAGERS,
+    "leads.import": members_of(MARKETING) | MANAGERS,
+    "leads.qualify": members_of(MARKETING) | MANAGERS,
+    "leads.update": members_of(MARKETING, SALES) | MANAGERS,
+    "leads.disqualify": members_of(MARKETING, SALES) | MANAGERS,
+    "leads.respond": members_of(SALES) | ADMINS,
+    "deals.manage": members_of(SALES) | ADMINS,
+    "leads.reassign": managers_in(SALES, MARKETING) | ADMINS,
+    "collateral.manage": members_of(MARKETING) | ADMINS,
+    "collateral.use": members_of(SALES) | ADMINS,
+    "content_requests.create": members_of(SALES) | ADMINS,
+    "content_requests.handle": members_of(MARKETING) | ADMINS,
+    "complaints.file": members_of(SALES) | ADMINS,
+    "complaints.answer": members_of(MARKETING) | ADMINS,
 }
 
 

@@ -1,0 +1,4 @@
+"""capture API (placeholder until built)."""
+
+ROUTES: list = []
+URLS: list = []

@@ -1,0 +1,4 @@
+"""collateral API (placeholder until built)."""
+
+ROUTES: list = []
+URLS: list = []

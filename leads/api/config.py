@@ -1,0 +1,4 @@
+"""config API (placeholder until built)."""
+
+ROUTES: list = []
+URLS: list = []

@@ -1,0 +1,4 @@
+"""deals API (placeholder until built)."""
+
+ROUTES: list = []
+URLS: list = []

@@ -1,0 +1,4 @@
+"""imports API (placeholder until built)."""
+
+ROUTES: list = []
+URLS: list = []

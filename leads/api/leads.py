@@ -1,0 +1,216 @@
+"""Leads: list, search, create, update, and the lifecycle actions (DESIGN §4)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import filters, mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import Membership
+from collab_hub.api import IdFilter, TenantViewSet
+from leads.models import Campaign, Lead, LeadStatus, LeadTransition, RejectionReason
+from leads.services import lifecycle
+
+
+def _scoped(model, membership):
+    return model.objects.for_org(membership.organization) if membership else model.objects.none()
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.none(), allow_null=True, required=False
+    )
+    # Empty until the lead is rejected.
+    rejection_reason = serializers.ChoiceField(
+        choices=RejectionReason.choices, allow_blank=True, read_only=True
+    )
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id", "email", "first_name", "last_name", "company_name", "title", "phone",
+            "industry", "country", "employees", "annual_revenue", "source", "campaign",
+            "status", "score", "tier", "owner", "marketing_owner", "sla_due_at",
+            "sla_breached_at", "qualified_at", "responded_at", "rejection_reason",
+            "rejection_note", "deal", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "status", "score", "tier", "owner", "marketing_owner", "sla_due_at",
+            "sla_breached_at", "qualified_at", "responded_at", "rejection_reason",
+            "rejection_note", "deal", "created_at", "updated_at",
+        ]  # fmt: skip
+        # The email's uniqueness per organization is checked below, with a clear message.
+        validators: list = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["campaign"].queryset = _scoped(Campaign, self.context.get("membership"))
+        return fields
+
+    def validate_email(self, value: str) -> str:
+        value = value.strip().lower()
+        membership = self.context.get("membership")
+        clash = Lead.objects.for_org(membership.organization).filter(email__iexact=value)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(_("A lead with this email already exists."))
+        return value
+
+    def validate_country(self, value: str) -> str:
+        value = value.strip().upper()
+        if value and (len(value) != 2 or not value.isalpha()):
+            raise serializers.ValidationError(_("Use a two-letter country code, e.g. PL."))
+        return value
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeadTransition
+        fields = ["from_status", "to_status", "by", "at", "reason", "note"]
+
+
+class LeadDetailSerializer(LeadSerializer):
+    transitions = TransitionSerializer(many=True, read_only=True)
+
+    class Meta(LeadSerializer.Meta):
+        fields = [*LeadSerializer.Meta.fields, "transitions"]
+
+
+class QualifySerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=Membership.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("A sales member; omitted: the next sales rep in turn."),
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["owner"].queryset = _scoped(Membership, self.context.get("membership"))
+        return fields
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=RejectionReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class ConvertSerializer(serializers.Serializer):
+    deal_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+
+
+class LeadFilter(django_filters.FilterSet):
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
+    tier = IdFilter(field_name="tier_id")
+    owner = IdFilter(field_name="owner_id")
+    campaign = IdFilter(field_name="campaign_id")
+
+    class Meta:
+        model = Lead
+        fields = ["status", "tier", "owner", "source", "campaign"]
+
+
+class LeadViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    TenantViewSet,
+):
+    """Leads of the organization. Lifecycle actions answer 409 when the lead's status does
+    not allow them. ``?search=`` looks in name, email and company."""
+
+    queryset = Lead.objects.select_related("tier", "campaign")
+    serializer_class = LeadSerializer
+    filterset_class = LeadFilter
+    filter_backends = [
+        django_filters.rest_framework.DjangoFilterBackend,
+        filters.SearchFilter,
+        filters.OrderingFilter,
+    ]
+    search_fields = ["email", "first_name", "last_name", "company_name"]
+    ordering_fields = ["created_at", "score", "sla_due_at", "id"]
+    policy = {
+        "create": "leads.create",
+        "update": "leads.update",
+        "partial_update": "leads.update",
+        "qualify": "leads.qualify",
+        "accept": "leads.respond",
+        "reject": "leads.respond",
+        "convert": "leads.respond",
+        "disqualify": "leads.disqualify",
+    }
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return LeadDetailSerializer
+        return super().get_serializer_class()
+
+    def perform_create(self, serializer):
+        serializer.instance = lifecycle.create_lead(
+            organization=self.membership.organization,
+            data=serializer.validated_data,
+            by=self.membership,
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = lifecycle.update_lead(
+            by=self.membership, lead=serializer.instance, data=serializer.validated_data
+        )
+
+    def _act(self, request, serializer_class, service):
+        lead = self.get_object()
+        data = serializer_class(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        lead = service(by=self.membership, lead=lead, **data.validated_data)
+        return Response(LeadSerializer(lead, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=QualifySerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def qualify(self, request, pk=None):
+        """``new → mql``: hand the lead to sales (owner given, or the next rep in turn)."""
+        return self._act(request, QualifySerializer, lifecycle.qualify_lead)
+
+    @extend_schema(request=NoteSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """``mql → accepted``."""
+        return self._act(request, NoteSerializer, lifecycle.accept_lead)
+
+    @extend_schema(request=RejectSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """``mql → rejected`` with a reason code; marketing sees reason and note."""
+        return self._act(request, RejectSerializer, lifecycle.reject_lead)
+
+    @extend_schema(request=NoteSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def disqualify(self, request, pk=None):
+        """Any open status → ``disqualified``."""
+        return self._act(request, NoteSerializer, lifecycle.disqualify_lead)
+
+    @extend_schema(request=ConvertSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def convert(self, request, pk=None):
+        """``accepted → converted``: company and contact found or created, a deal opened."""
+        lead = self.get_object()
+        data = ConvertSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lifecycle.convert_lead(by=self.membership, lead=lead, **data.validated_data)
+        lead.refresh_from_db()
+        return Response(LeadSerializer(lead, context=self.get_serializer_context()).data)
+
+
+ROUTES = [("leads", LeadViewSet, "lead")]
+URLS: list = []

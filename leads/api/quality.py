@@ -1,0 +1,4 @@
+"""quality API (placeholder until built)."""
+
+ROUTES: list = []
+URLS: list = []

@@ -1,0 +1,4 @@
+"""reports API (placeholder until built)."""
+
+ROUTES: list = []
+URLS: list = []

@@ -1,0 +1,782 @@
+"""Sales ↔ marketing: tiers, scoring, campaigns, leads and their lifecycle, companies,
+contacts, deals, collateral, content requests and lead-quality complaints (DESIGN §3.1)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from collab_hub.tenancy import TenantModel
+
+MEMBERSHIP = "accounts.Membership"
+
+
+# --- Vocabularies (API contract: values are stable) ------------------------------------------
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    MQL = "mql", _("Marketing qualified")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    CONVERTED = "converted", _("Converted")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+
+
+class RejectionReason(models.TextChoices):
+    NOT_ICP = "not_icp", _("Not our ideal customer")
+    NO_BUDGET = "no_budget", _("No budget")
+    NO_AUTHORITY = "no_authority", _("No authority to buy")
+    BAD_TIMING = "bad_timing", _("Bad timing")
+    DUPLICATE = "duplicate", _("Duplicate")
+    BAD_CONTACT_DATA = "bad_contact_data", _("Bad contact data")
+    COMPETITOR = "competitor", _("Competitor")
+    OTHER = "other", _("Other")
+
+
+class LeadSource(models.TextChoices):
+    WEBSITE = "website", _("Website form")
+    IMPORT = "import", _("Import")
+    EVENT = "event", _("Event")
+    REFERRAL = "referral", _("Referral")
+    PAID = "paid", _("Paid ads")
+    CONTENT = "content", _("Content")
+    OUTBOUND = "outbound", _("Outbound")
+    PARTNER = "partner", _("Partner")
+    OTHER = "other", _("Other")
+
+
+class CampaignChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PAID_SEARCH = "paid_search", _("Paid search")
+    PAID_SOCIAL = "paid_social", _("Paid social")
+    EVENTS = "events", _("Events")
+    CONTENT = "content", _("Content")
+    WEBINAR = "webinar", _("Webinar")
+    PARTNER = "partner", _("Partner")
+    OTHER = "other", _("Other")
+
+
+class DealStage(models.TextChoices):
+    QUALIFICATION = "qualification", _("Qualification")
+    PROPOSAL = "proposal", _("Proposal")
+    NEGOTIATION = "negotiation", _("Negotiation")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+OPEN_DEAL_STAGES = (DealStage.QUALIFICATION, DealStage.PROPOSAL, DealStage.NEGOTIATION)
+
+
+class DealKind(models.TextChoices):
+    NEW = "new", _("New business")
+    EXPANSION = "expansion", _("Expansion")
+    RENEWAL = "renewal", _("Renewal")
+
+
+class DealSource(models.TextChoices):
+    MARKETING = "marketing", _("Marketing")
+    SALES = "sales", _("Sales")
+    CS = "cs", _("Customer success")
+
+
+class LostReason(models.TextChoices):
+    PRICE = "price", _("Price")
+    COMPETITOR = "competitor", _("Competitor")
+    MISSING_FEATURE = "missing_feature", _("Missing feature")
+    NO_DECISION = "no_decision", _("No decision")
+    TIMING = "timing", _("Timing")
+    OTHER = "other", _("Other")
+
+
+class ContentRequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    DECLINED = "declined", _("Declined")
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting marketing's answer")
+    ANSWERED = "answered", _("Answered")
+
+
+# --- Configuration -------------------------------------------------------------------------
+
+
+class LeadSettings(TenantModel):
+    """The organization's lead-handling settings (one row per organization)."""
+
+    mql_threshold = models.PositiveIntegerField(
+        _("MQL threshold"),
+        default=50,
+        help_text=_("A lead whose score reaches this is marketing qualified."),
+    )
+    auto_qualify = models.BooleanField(
+        _("qualify automatically"),
+        default=False,
+        help_text=_("Qualify leads as soon as their score reaches the threshold."),
+    )
+    complaint_response_days = models.PositiveIntegerField(
+        _("days to answer a quality complaint"), default=5, validators=[MinValueValidator(1)]
+    )
+    # Round-robin pointer: the sales rep who got the last automatically assigned MQL.
+    last_assigned_owner = models.ForeignKey(
+        MEMBERSHIP,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("lead settings")
+        verbose_name_plural = _("lead settings")
+        constraints = [
+            models.UniqueConstraint("organization", name="lead_settings_one_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Lead settings"))
+
+
+class Tier(TenantModel):
+    """An ideal-customer profile. A lead gets the best-ranked tier whose criteria it meets;
+    a criterion left empty matches everything."""
+
+    rank = models.PositiveIntegerField(_("rank"), help_text=_("1 is the best tier."))
+    name = models.CharField(_("name"), max_length=100)
+    industries = models.JSONField(
+        _("industries"), default=list, blank=True, help_text=_("Empty matches every industry.")
+    )
+    countries = models.JSONField(
+        _("countries"),
+        default=list,
+        blank=True,
+        help_text=_("ISO 3166 alpha-2 codes, e.g. PL, DE. Empty matches every country."),
+    )
+    min_employees = models.PositiveIntegerField(_("minimum employees"), null=True, blank=True)
+    max_employees = models.PositiveIntegerField(_("maximum employees"), null=True, blank=True)
+    min_annual_revenue = models.DecimalField(
+        _("minimum annual revenue"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    acquisition_playbook = models.TextField(
+        _("acquisition playbook"), blank=True, help_text=_("How deals in this tier are won.")
+    )
+    value_proposition = models.TextField(
+        _("value proposition"), blank=True, help_text=_("The one both departments use.")
+    )
+    response_sla_hours = models.PositiveIntegerField(
+        _("response SLA (hours)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_("Sales accepts or rejects an MQL of this tier within this many hours."),
+    )
+    monthly_mql_target_per_rep = models.PositiveIntegerField(
+        _("qualified leads per sales rep per month"),
+        default=0,
+        help_text=_("Marketing's side of the SLA: what it promises to deliver."),
+    )
+
+    class Meta:
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+        ordering = ["rank"]
+        constraints = [
+            models.UniqueConstraint("organization", "rank", name="tier_rank_unique_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (
+            self.min_employees is not None
+            and self.max_employees is not None
+            and self.min_employees > self.max_employees
+        ):
+            raise ValidationError(
+                {"max_employees": _("The maximum must not be below the minimum.")}
+            )
+
+
+class ScoringField(models.TextChoices):
+    INDUSTRY = "industry", _("Industry")
+    COUNTRY = "country", _("Country")
+    EMPLOYEES = "employees", _("Employees")
+    ANNUAL_REVENUE = "annual_revenue", _("Annual revenue")
+    TITLE = "title", _("Job title")
+    SOURCE = "source", _("Source")
+    EMAIL = "email", _("Email")
+    COMPANY_NAME = "company_name", _("Company")
+
+
+class ScoringOperator(models.TextChoices):
+    EQ = "eq", _("equals")
+    IN = "in", _("is one of")
+    GTE = "gte", _("at least")
+    LTE = "lte", _("at most")
+    CONTAINS = "contains", _("contains")
+
+
+class ScoringRule(TenantModel):
+    """Points a lead earns when ``field operator value`` holds; the score is their sum."""
+
+    field = models.CharField(_("field"), max_length=32, choices=ScoringField.choices)
+    operator = models.CharField(_("operator"), max_length=16, choices=ScoringOperator.choices)
+    value = models.CharField(
+        _("value"),
+        max_length=500,
+        help_text=_('For "is one of", separate values with commas. Text compares ignoring case.'),
+    )
+    points = models.IntegerField(_("points"), help_text=_("Negative points lower the score."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("scoring rule")
+        verbose_name_plural = _("scoring rules")
+        ordering = ["field", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} {self.get_operator_display()} {self.value}"
+
+    def clean(self) -> None:
+        numeric = self.field in (ScoringField.EMPLOYEES, ScoringField.ANNUAL_REVENUE)
+        if self.operator in (ScoringOperator.GTE, ScoringOperator.LTE):
+            if not numeric:
+                raise ValidationError(
+                    {"operator": _("At least / at most only apply to numeric fields.")}
+                )
+            try:
+                Decimal(self.value)
+            except ArithmeticError:
+                raise ValidationError({"value": _("Enter a number.")}) from None
+
+
+class Campaign(TenantModel):
+    name = models.CharField(_("name"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=16, choices=CampaignChannel.choices)
+    cost = models.DecimalField(
+        _("cost"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    starts_on = models.DateField(_("start"), null=True, blank=True)
+    ends_on = models.DateField(_("end"), null=True, blank=True)
+    owner = models.ForeignKey(
+        MEMBERSHIP,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on", "name"]
+        indexes = [models.Index(fields=["organization", "starts_on"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
+
+
+# --- Leads ---------------------------------------------------------------------------------
+
+
+class ImportBatch(TenantModel):
+    """One CSV upload: what it created, updated and refused."""
+
+    file_name = models.CharField(_("file"), max_length=255)
+    uploaded_by = models.ForeignKey(
+        MEMBERSHIP, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d})"
+
+
+class Lead(TenantModel):
+    """A person marketing found; qualified (MQL), then accepted or rejected by sales."""
+
+    email = models.EmailField(_("email"))
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    company_name = models.CharField(_("company"), max_length=200, blank=True)
+    title = models.CharField(_("job title"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    annual_revenue = models.DecimalField(
+        _("annual revenue"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=LeadSource.choices, default=LeadSource.OTHER
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("campaign"),
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW
+    )
+    score = models.IntegerField(_("score"), default=0)
+    tier = models.ForeignKey(
+        Tier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("tier"),
+    )
+    owner = models.ForeignKey(
+        MEMBERSHIP,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_leads",
+        verbose_name=_("sales owner"),
+    )
+    marketing_owner = models.ForeignKey(
+        MEMBERSHIP,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="marketed_leads",
+        verbose_name=_("marketing owner"),
+    )
+    qualified_at = models.DateTimeField(_("qualified"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("response due"), null=True, blank=True)
+    sla_breached_at = models.DateTimeField(_("SLA breached"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("sales responded"), null=True, blank=True)
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=32, choices=RejectionReason.choices, blank=True
+    )
+    rejection_note = models.TextField(_("rejection note"), blank=True)
+    deal = models.ForeignKey(
+        "Deal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    visibility_kind = "leads"
+    owner_fields = ("owner", "marketing_owner")
+    commentable = True
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("email"), name="lead_email_unique_per_org"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="lead_rejection_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "-created_at"], name="lead_org_status"),
+            models.Index(fields=["organization", "-created_at"], name="lead_org_recent"),
+            models.Index(fields=["organization", "owner", "status"], name="lead_org_owner"),
+            models.Index(fields=["organization", "campaign"], name="lead_org_campaign"),
+            models.Index(fields=["organization", "source"], name="lead_org_source"),
+            models.Index(
+                fields=["organization", "sla_due_at"],
+                name="lead_open_sla",
+                condition=Q(status="mql", sla_breached_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class LeadTransition(TenantModel):
+    """One step of a lead's lifecycle: who moved it, when, why."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=16, choices=LeadStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=LeadStatus.choices)
+    by = models.ForeignKey(MEMBERSHIP, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=32, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("lead transition")
+        verbose_name_plural = _("lead transitions")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["organization", "lead", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class IdempotencyRecord(TenantModel):
+    """A capture request seen with an ``Idempotency-Key`` and the answer it got."""
+
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("organization", "key", name="idempotency_key_unique_per_org")
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+# --- Accounts and deals --------------------------------------------------------------------
+
+
+class Company(TenantModel):
+    name = models.CharField(_("name"), max_length=200)
+    domain = models.CharField(_("web domain"), max_length=200, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    annual_revenue = models.DecimalField(
+        _("annual revenue"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    tier = models.ForeignKey(
+        Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="companies"
+    )
+    owner = models.ForeignKey(
+        MEMBERSHIP,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account owner"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    visibility_kind = "companies"
+    owner_fields = ("owner",)
+    commentable = True
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                Lower("domain"),
+                name="company_domain_unique_per_org",
+                condition=~Q(domain=""),
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(TenantModel):
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("company")
+    )
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("email"))
+    title = models.CharField(_("job title"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("email"), name="contact_email_unique_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+
+class Deal(TenantModel):
+    name = models.CharField(_("name"), max_length=200)
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="deals", verbose_name=_("company")
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="deals"
+    )
+    owner = models.ForeignKey(
+        MEMBERSHIP,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_deals",
+        verbose_name=_("owner"),
+    )
+    value = models.DecimalField(
+        _("annual value"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=DealStage.choices, default=DealStage.QUALIFICATION
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DealKind.choices, default="new")
+    source = models.CharField(_("source"), max_length=16, choices=DealSource.choices)
+    lead = models.ForeignKey(
+        Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lost_reason = models.CharField(
+        _("lost reason"), max_length=32, choices=LostReason.choices, blank=True
+    )
+    lost_note = models.TextField(_("lost note"), blank=True)
+    # Names of the missing features when lost for ``missing_feature``; the roadmap flow links
+    # them to feature requests.
+    missing_features = models.JSONField(_("missing features"), default=list, blank=True)
+    close_date = models.DateField(_("close date"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    visibility_kind = "deals"
+    owner_fields = ("owner",)
+    commentable = True
+
+    class Meta:
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(stage="lost") | ~Q(lost_reason=""), name="deal_lost_has_reason"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "stage", "-created_at"], name="deal_org_stage"),
+            models.Index(fields=["organization", "owner", "stage"], name="deal_org_owner"),
+            models.Index(fields=["organization", "company"], name="deal_org_company"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_DEAL_STAGES
+
+
+class DealStageChange(TenantModel):
+    """A deal's history: each stage it moved through, by whom, when."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=16, choices=DealStage.choices, blank=True)
+    to_stage = models.CharField(max_length=16, choices=DealStage.choices)
+    by = models.ForeignKey(MEMBERSHIP, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["organization", "deal", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '∅'} → {self.to_stage}"
+
+
+# --- Collateral ----------------------------------------------------------------------------
+
+
+def collateral_upload_to(instance: Collateral, filename: str) -> str:
+    return f"collateral/{instance.organization_id}/{filename}"
+
+
+class Collateral(TenantModel):
+    """A marketing asset (file or link) tagged by tier and deal stage."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    file = models.FileField(_("file"), upload_to=collateral_upload_to, blank=True)
+    url = models.URLField(_("link"), blank=True)
+    tiers = models.ManyToManyField(Tier, blank=True, related_name="collateral")
+    stages = models.JSONField(
+        _("deal stages"), default=list, blank=True, help_text=_("Empty: useful at every stage.")
+    )
+    owner = models.ForeignKey(
+        MEMBERSHIP,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner (marketing)"),
+    )
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    commentable = True
+
+    class Meta:
+        verbose_name = _("collateral")
+        verbose_name_plural = _("collateral")
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(file="") | ~Q(url=""), name="collateral_has_file_or_link"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CollateralUse(TenantModel):
+    """Sales used an asset on a deal."""
+
+    collateral = models.ForeignKey(Collateral, on_delete=models.CASCADE, related_name="uses")
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="collateral_uses")
+    by = models.ForeignKey(MEMBERSHIP, on_delete=models.SET_NULL, null=True, related_name="+")
+    used_at = models.DateTimeField(default=timezone.now)
+    stage = models.CharField(max_length=16, choices=DealStage.choices)
+
+    class Meta:
+        ordering = ["-used_at"]
+        constraints = [
+            models.UniqueConstraint("collateral", "deal", name="collateral_used_once_per_deal")
+        ]
+        indexes = [models.Index(fields=["organization", "collateral"])]
+
+    def __str__(self) -> str:
+        return f"{self.collateral} @ {self.deal}"
+
+
+class ContentRequest(TenantModel):
+    """Sales asks marketing for material."""
+
+    title = models.CharField(_("title"), max_length=200)
+    need = models.TextField(_("what is needed and why"))
+    deal = models.ForeignKey(
+        Deal, on_delete=models.SET_NULL, null=True, blank=True, related_name="content_requests"
+    )
+    tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True)
+    stage = models.CharField(_("deal stage"), max_length=16, choices=DealStage.choices, blank=True)
+    due_date = models.DateField(_("needed by"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ContentRequestStatus.choices,
+        default=ContentRequestStatus.OPEN,
+    )
+    requested_by = models.ForeignKey(
+        MEMBERSHIP, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        MEMBERSHIP, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set when sales used its own material instead of the library ("shadow collateral").
+    own_material = models.TextField(_("material sales used instead"), blank=True)
+    resolution_note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    commentable = True
+
+    class Meta:
+        verbose_name = _("content request")
+        verbose_name_plural = _("content requests")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QualityComplaint(TenantModel):
+    """Sales says a campaign or an import brought bad leads; marketing must answer in time."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="complaints"
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, null=True, blank=True, related_name="complaints"
+    )
+    reason = models.CharField(_("reason"), max_length=32, choices=RejectionReason.choices)
+    note = models.TextField(_("note"), blank=True)
+    example_leads = models.ManyToManyField(Lead, blank=True, related_name="+")
+    filed_by = models.ForeignKey(MEMBERSHIP, on_delete=models.SET_NULL, null=True, related_name="+")
+    filed_at = models.DateTimeField(_("filed"), default=timezone.now)
+    due_at = models.DateTimeField(_("answer due"))
+    status = models.CharField(
+        max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    action_taken = models.TextField(_("action taken"), blank=True)
+    answered_by = models.ForeignKey(
+        MEMBERSHIP, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+
+    commentable = True
+
+    class Meta:
+        verbose_name = _("quality complaint")
+        verbose_name_plural = _("quality complaints")
+        ordering = ["-filed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(campaign__isnull=False) | Q(import_batch__isnull=False),
+                name="complaint_names_campaign_or_import",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} — {self.campaign or self.import_batch}"

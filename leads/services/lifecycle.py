@@ -1,0 +1,362 @@
+"""The lead lifecycle (DESIGN §3.1): every status change is one function here.
+
+``new → mql → accepted → converted``, ``mql → rejected`` (reason + note, which marketing
+sees), and ``* → disqualified``. Each transition checks the policy first, locks the lead,
+refuses an illegal move with ``IllegalTransition`` (HTTP 409), records a ``LeadTransition``
+and emits an activity event.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import DepartmentKind, Membership, Role
+from accounts.policy import can
+from collab_hub.exceptions import DomainError, IllegalTransition, NotAllowed
+from collab_hub.notifications.services import record_event
+from leads.models import Lead, LeadStatus, LeadTransition, RejectionReason
+from leads.services import scoring
+
+if TYPE_CHECKING:
+    from accounts.models import Organization
+    from leads.models import Deal
+
+# Response deadline for an MQL whose lead matches no tier.
+DEFAULT_SLA_HOURS = 24
+
+ALLOWED: dict[str, set[str]] = {
+    LeadStatus.NEW: {LeadStatus.MQL, LeadStatus.DISQUALIFIED},
+    LeadStatus.MQL: {LeadStatus.ACCEPTED, LeadStatus.REJECTED, LeadStatus.DISQUALIFIED},
+    LeadStatus.ACCEPTED: {LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED},
+    LeadStatus.REJECTED: {LeadStatus.DISQUALIFIED},
+    LeadStatus.CONVERTED: set(),
+    LeadStatus.DISQUALIFIED: set(),
+}
+
+# Lead fields a person or an integration may set; the rest is derived or lifecycle state.
+EDITABLE_FIELDS = (
+    "email", "first_name", "last_name", "company_name", "title", "phone", "industry",
+    "country", "employees", "annual_revenue", "source", "campaign",
+)  # fmt: skip
+
+
+def _require(membership: Membership | None, action: str, obj: Any = None) -> None:
+    if membership is not None and not can(membership, action, obj):
+        raise NotAllowed(_("Your role does not allow this action."))
+
+
+def _lock(lead: Lead) -> Lead:
+    return Lead.objects.select_for_update().select_related("tier").get(pk=lead.pk)
+
+
+def _move(lead: Lead, to: str, *, by: Membership | None, reason: str = "", note: str = "") -> None:
+    if to not in ALLOWED[lead.status]:
+        raise IllegalTransition(
+            _("A lead that is %(current)s cannot become %(target)s.")
+            % {
+                "current": LeadStatus(lead.status).label,
+                "target": LeadStatus(to).label,
+            },
+            code=f"lead_{lead.status}",
+        )
+    LeadTransition.objects.create(
+        organization_id=lead.organization_id,
+        lead=lead,
+        from_status=lead.status,
+        to_status=to,
+        by=by,
+        reason=reason,
+        note=note,
+    )
+    lead.status = to
+
+
+def _marketing_recipients(lead: Lead) -> list[Membership]:
+    """Who on the marketing side hears about a lead: its marketing owner, else the managers."""
+    if lead.marketing_owner_id and lead.marketing_owner.is_active:
+        return [lead.marketing_owner]
+    return list(
+        Membership.objects.for_org(lead.organization_id).filter(
+            is_active=True,
+            department__kind=DepartmentKind.MARKETING,
+            role__in=(Role.MANAGER, Role.ADMIN),
+        )
+    )
+
+
+def _sales_managers(organization_id: int) -> list[Membership]:
+    return list(
+        Membership.objects.for_org(organization_id).filter(
+            is_active=True, department__kind=DepartmentKind.SALES, role=Role.MANAGER
+        )
+    )
+
+
+def _event(lead: Lead, verb: str, by: Membership | None, recipients=(), **payload: Any) -> None:
+    record_event(
+        organization=lead.organization,
+        actor=by,
+        verb=verb,
+        target=lead,
+        payload={"status": lead.status, **payload},
+        recipients=recipients,
+    )
+
+
+@transaction.atomic
+def create_lead(
+    *,
+    organization: Organization,
+    data: dict[str, Any],
+    by: Membership | None = None,
+    marketing_owner: Membership | None = None,
+) -> Lead:
+    """Create a lead from validated ``data`` (keys of ``EDITABLE_FIELDS``), score and tier it,
+    and qualify it at once when the organization auto-qualifies and the score is high enough.
+
+    ``by`` is None for public capture and system imports (no policy check then). The caller
+    guarantees the email is new in the organization (capture and import de-duplicate).
+    """
+    _require(by, "leads.create")
+    fields = {key: value for key, value in data.items() if key in EDITABLE_FIELDS}
+    lead = Lead(organization=organization, **fields)
+    if (
+        marketing_owner is None
+        and by is not None
+        and by.department.kind == DepartmentKind.MARKETING
+    ):
+        marketing_owner = by
+    lead.marketing_owner = marketing_owner
+    lead.email = lead.email.strip().lower()
+    scoring.Scorer(organization.pk).apply(lead)
+    lead.save()
+    LeadTransition.objects.create(
+        organization=organization, lead=lead, from_status="", to_status=LeadStatus.NEW, by=by
+    )
+    _event(lead, "lead.created", by, source=lead.source, score=lead.score)
+    _auto_qualify(lead)
+    return lead
+
+
+@transaction.atomic
+def update_lead(*, by: Membership | None, lead: Lead, data: dict[str, Any]) -> Lead:
+    """Change a lead's details; score and tier follow, and auto-qualification applies."""
+    _require(by, "leads.update", lead)
+    lead = _lock(lead)
+    changed = {}
+    for key, value in data.items():
+        if key in EDITABLE_FIELDS and getattr(lead, key) != value:
+            changed[key] = value
+            setattr(lead, key, value)
+    if "email" in changed:
+        lead.email = lead.email.strip().lower()
+    scoring.Scorer(lead.organization_id).apply(lead)
+    lead.save()
+    if changed:
+        _event(lead, "lead.updated", by, fields=sorted(changed))
+    _auto_qualify(lead)
+    return lead
+
+
+def _auto_qualify(lead: Lead) -> None:
+    settings = scoring.lead_settings(lead.organization_id)
+    if (
+        settings.auto_qualify
+        and lead.status == LeadStatus.NEW
+        and lead.score >= settings.mql_threshold
+    ):
+        _qualify(lead, by=None, owner=None, note=_("Score reached the MQL threshold."))
+
+
+def next_sales_owner(organization_id: int) -> Membership | None:
+    """Round-robin over active sales members and managers: the one after the last assigned.
+
+    The pointer lives on the organization's lead settings, locked while it moves, so
+    concurrent qualifications never hand two leads to one rep out of turn.
+    """
+    settings = scoring.lead_settings(organization_id)
+    settings = type(settings).objects.select_for_update().get(pk=settings.pk)
+    reps = list(
+        Membership.objects.for_org(organization_id)
+        .filter(
+            is_active=True,
+            department__kind=DepartmentKind.SALES,
+            role__in=(Role.MEMBER, Role.MANAGER),
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not reps:
+        return None
+    following = [pk for pk in reps if pk > (settings.last_assigned_owner_id or 0)]
+    chosen = following[0] if following else reps[0]
+    settings.last_assigned_owner_id = chosen
+    settings.save(update_fields=["last_assigned_owner"])
+    return Membership.objects.select_related("user").get(pk=chosen)
+
+
+def _qualify(
+    lead: Lead, *, by: Membership | None, owner: Membership | None, note: str = ""
+) -> None:
+    if owner is not None and (
+        owner.organization_id != lead.organization_id
+        or not owner.is_active
+        or owner.department.kind != DepartmentKind.SALES
+    ):
+        raise DomainError(_("The owner must be an active member of sales."), code="invalid_owner")
+    _move(lead, LeadStatus.MQL, by=by, note=note)
+    lead.owner = owner or next_sales_owner(lead.organization_id)
+    now = timezone.now()
+    lead.qualified_at = now
+    hours = lead.tier.response_sla_hours if lead.tier else DEFAULT_SLA_HOURS
+    lead.sla_due_at = now + timedelta(hours=hours)
+    lead.sla_breached_at = None
+    lead.save()
+    _event(
+        lead,
+        "lead.qualified",
+        by,
+        recipients=[lead.owner] if lead.owner else _sales_managers(lead.organization_id),
+        sla_due_at=lead.sla_due_at.isoformat(),
+        owner=lead.owner_id,
+    )
+
+
+@transaction.atomic
+def qualify_lead(*, by: Membership, lead: Lead, owner: Membership | None = None) -> Lead:
+    """``new → mql``: hand the lead to sales. The owner is ``owner`` or the next sales rep in
+    turn; the response deadline comes from the lead's tier (24 hours without one)."""
+    _require(by, "leads.qualify", lead)
+    lead = _lock(lead)
+    _qualify(lead, by=by, owner=owner)
+    return lead
+
+
+@transaction.atomic
+def accept_lead(*, by: Membership, lead: Lead, note: str = "") -> Lead:
+    """``mql → accepted``: sales will work the lead. Marketing hears of it."""
+    _require(by, "leads.respond", lead)
+    lead = _lock(lead)
+    _move(lead, LeadStatus.ACCEPTED, by=by, note=note)
+    lead.responded_at = lead.responded_at or timezone.now()
+    if lead.owner_id is None:
+        lead.owner = by
+    lead.save()
+    _event(lead, "lead.accepted", by, recipients=_marketing_recipients(lead))
+    return lead
+
+
+@transaction.atomic
+def reject_lead(*, by: Membership, lead: Lead, reason: str, note: str = "") -> Lead:
+    """``mql → rejected`` with a reason code from the contract list; marketing is notified
+    with the reason and the note."""
+    _require(by, "leads.respond", lead)
+    if reason not in RejectionReason.values:
+        raise DomainError(
+            _("Choose a rejection reason: %(reasons)s.")
+            % {"reasons": ", ".join(RejectionReason.values)},
+            code="invalid_reason",
+        )
+    lead = _lock(lead)
+    _move(lead, LeadStatus.REJECTED, by=by, reason=reason, note=note)
+    lead.responded_at = lead.responded_at or timezone.now()
+    lead.rejection_reason = reason
+    lead.rejection_note = note
+    lead.save()
+    _event(
+        lead,
+        "lead.rejected",
+        by,
+        recipients=_marketing_recipients(lead),
+        reason=reason,
+        reason_label=str(RejectionReason(reason).label),
+        note=note,
+    )
+    return lead
+
+
+@transaction.atomic
+def disqualify_lead(*, by: Membership, lead: Lead, note: str = "") -> Lead:
+    """``* → disqualified``: the lead will never be a customer (spam, student, competitor)."""
+    _require(by, "leads.disqualify", lead)
+    lead = _lock(lead)
+    _move(lead, LeadStatus.DISQUALIFIED, by=by, note=note)
+    lead.save()
+    _event(lead, "lead.disqualified", by, note=note)
+    return lead
+
+
+@transaction.atomic
+def convert_lead(
+    *,
+    by: Membership,
+    lead: Lead,
+    deal_name: str = "",
+    value: Any = None,
+) -> Deal:
+    """``accepted → converted``: create or reuse the company (by email domain, then name) and
+    the contact, and open a deal with source ``marketing``. Returns the deal."""
+    from leads.services import deals
+
+    _require(by, "leads.respond", lead)
+    lead = _lock(lead)
+    _move(lead, LeadStatus.CONVERTED, by=by)
+    company = deals.company_for_lead(lead, owner=lead.owner or by)
+    contact = deals.contact_for_lead(lead, company=company)
+    deal = deals.open_deal(
+        by=by,
+        company=company,
+        contact=contact,
+        name=deal_name or company.name,
+        value=value if value is not None else 0,
+        source="marketing",
+        lead=lead,
+        owner=lead.owner or by,
+    )
+    lead.deal = deal
+    lead.save()
+    _event(lead, "lead.converted", by, recipients=_marketing_recipients(lead), deal=deal.pk)
+    return deal
+
+
+def flag_sla_breaches(*, now: Any = None) -> int:
+    """Mark every MQL past ``sla_due_at`` as breached, exactly once, and notify its owner, the
+    sales managers and the marketing side. Returns how many were flagged.
+
+    Each lead is claimed by a conditional UPDATE, so overlapping runs never notify twice.
+    """
+    now = now or timezone.now()
+    due = Lead.objects.filter(
+        status=LeadStatus.MQL, sla_breached_at__isnull=True, sla_due_at__lt=now
+    ).values_list("pk", flat=True)
+    flagged = 0
+    for pk in list(due[:5000]):
+        with transaction.atomic():
+            claimed = Lead.objects.filter(
+                pk=pk, status=LeadStatus.MQL, sla_breached_at__isnull=True
+            ).update(sla_breached_at=now)
+            if claimed != 1:
+                continue
+            lead = Lead.objects.select_related("organization", "owner", "marketing_owner").get(
+                pk=pk
+            )
+            recipients = [
+                *([lead.owner] if lead.owner else []),
+                *_sales_managers(lead.organization_id),
+                *_marketing_recipients(lead),
+            ]
+            _event(
+                lead,
+                "lead.sla_breached",
+                None,
+                recipients=recipients,
+                sla_due_at=lead.sla_due_at.isoformat(),
+                owner=lead.owner_id,
+            )
+            flagged += 1
+    return flagged
