@@ -17,6 +17,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("collab_hub.dashboard.urls")),
     path("", include("accounts.urls")),
+    path("", include("leads.urls")),
     path("notifications/", include("collab_hub.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,13 @@
+"""Browser pages of the leads flow; each module of ``leads.views`` lists its own routes."""
+
+from leads.views import campaigns, collateral, deals, imports, leads, quality, reports
+
+urlpatterns = [
+    *leads.urlpatterns,
+    *imports.urlpatterns,
+    *campaigns.urlpatterns,
+    *deals.urlpatterns,
+    *collateral.urlpatterns,
+    *quality.urlpatterns,
+    *reports.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""Browser pages: campaigns (placeholder until built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Browser pages: collateral (placeholder until built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Browser pages: deals (placeholder until built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Browser pages: imports (placeholder until built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Browser pages: leads (placeholder until built)."""
+
+urlpatterns: list = []

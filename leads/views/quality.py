@@ -1,0 +1,3 @@
+"""Browser pages: quality (placeholder until built)."""
+
+urlpatterns: list = []

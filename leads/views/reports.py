@@ -1,0 +1,3 @@
+"""Browser pages: reports (placeholder until built)."""
+
+urlpatterns: list = []
