@@ -149,3 +149,26 @@ def scoring_changed(*, organization_id: int) -> None:
     from leads.tasks import rescore_leads
 
     transaction.on_commit(lambda: rescore_leads.delay(organization_id))
+
+
+def leads_matching(tier: Tier):
+    """Leads of the tier's organization that meet its criteria, as one SQL query (the same
+    rules as ``tier_matches``, whatever tier they currently have)."""
+    from django.db.models.functions import Lower, Upper
+
+    qs = Lead.objects.for_org(tier.organization_id)
+    if tier.industries:
+        qs = qs.annotate(_industry=Lower("industry")).filter(
+            _industry__in=[str(i).strip().lower() for i in tier.industries]
+        )
+    if tier.countries:
+        qs = qs.annotate(_country=Upper("country")).filter(
+            _country__in=[str(c).strip().upper() for c in tier.countries]
+        )
+    if tier.min_employees is not None:
+        qs = qs.filter(employees__gte=tier.min_employees)
+    if tier.max_employees is not None:
+        qs = qs.filter(employees__lte=tier.max_employees)
+    if tier.min_annual_revenue is not None:
+        qs = qs.filter(annual_revenue__gte=tier.min_annual_revenue)
+    return qs

@@ -1,0 +1,69 @@
+"""Organization admins configure the funnel in /admin/, for their organization only."""
+
+from leads.models import Tier
+from tests.factories import LeadFactory, TierFactory
+
+
+def test_tier_shows_how_many_leads_match_it(browser_for, alice, org):
+    tier = TierFactory(organization=org, rank=1, industries=["software"], countries=["PL"])
+    LeadFactory(organization=org, industry="Software", country="pl")
+    LeadFactory(organization=org, industry="software", country="DE")
+    LeadFactory(organization=org, industry="retail", country="PL")
+    response = browser_for(alice).get(f"/admin/leads/tier/{tier.pk}/change/")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.instance.pk == tier.pk
+    page = response.content.decode()
+    assert 'class="readonly">1</div>' in page
+
+
+def test_adding_a_tier_in_the_admin_retiers_leads(
+    browser_for, alice, org, django_capture_on_commit_callbacks
+):
+    lead = LeadFactory(organization=org, industry="Fintech", employees=300)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = browser_for(alice).post(
+            "/admin/leads/tier/add/",
+            {
+                "rank": 1,
+                "name": "Mid-market fintech",
+                "industries": "fintech, banking",
+                "countries": "",
+                "min_employees": 100,
+                "max_employees": 1000,
+                "response_sla_hours": 8,
+                "monthly_mql_target_per_rep": 10,
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    tier = Tier.objects.get(name="Mid-market fintech")
+    assert (tier.organization, tier.industries) == (org, ["fintech", "banking"])
+    assert len(callbacks) == 1
+    from leads.tasks import rescore_leads
+
+    rescore_leads.run(org.pk)
+    lead.refresh_from_db()
+    assert lead.tier == tier
+
+
+def test_tier_rank_is_unique_within_the_organization(browser_for, alice, org):
+    TierFactory(organization=org, rank=1)
+    response = browser_for(alice).post(
+        "/admin/leads/tier/add/",
+        {"rank": 1, "name": "Dup", "response_sla_hours": 8, "monthly_mql_target_per_rep": 0},
+    )
+    assert response.status_code == 200
+    assert "Another tier already has this rank." in response.content.decode()
+
+
+def test_invalid_country_codes_are_refused(browser_for, alice):
+    response = browser_for(alice).post(
+        "/admin/leads/tier/add/",
+        {
+            "rank": 3,
+            "name": "X",
+            "countries": "Poland",
+            "response_sla_hours": 8,
+            "monthly_mql_target_per_rep": 0,
+        },
+    )
+    assert "Use two-letter country codes" in response.content.decode()
