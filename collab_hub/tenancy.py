@@ -61,6 +61,9 @@ class TenantQuerySet(models.QuerySet):
         if model.private_to:
             # Personal rows (notifications): only ever their recipient's, managers included.
             return qs.filter(**{model.private_to: membership.pk})
+        if model.about_other_records:
+            # Comments and events follow the visibility of the record they are about.
+            return hide_rows_about_invisible_records(qs, membership)
         kind = model.visibility_kind
         if kind is None or membership.is_manager:
             return qs
@@ -74,6 +77,25 @@ class TenantQuerySet(models.QuerySet):
         if mode == Visibility.OWN:
             return qs.filter(_any_equal(list(model.owner_fields), membership.pk))
         return qs
+
+
+def hide_rows_about_invisible_records(qs: Any, membership: Membership) -> Any:
+    """Drop rows whose ``target_type``/``target_id`` record the member may not see under the
+    organization's record-visibility setting. Managers see all; with every kind at "all" this
+    adds no condition at all."""
+    if membership.is_manager:
+        return qs
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    for model in apps.get_models():
+        kind = getattr(model, "visibility_kind", None)
+        if not kind or membership.organization.visibility_for(kind) == Visibility.ALL:
+            continue
+        content_type = ContentType.objects.get_for_model(model)
+        visible = model.objects.visible_to(membership).values("pk")
+        qs = qs.exclude(Q(target_type=content_type) & ~Q(target_id__in=visible))
+    return qs
 
 
 def _any_equal(lookups: list[str], value: Any) -> Q:
@@ -105,6 +127,9 @@ class TenantModel(models.Model):
     private_to: ClassVar[str | None] = None
     # Whether members can discuss rows of this model (comments with @mentions).
     commentable: ClassVar[bool] = False
+    # Rows that point at another record (target_type/target_id) and are visible only when
+    # that record is (comments, activity events).
+    about_other_records: ClassVar[bool] = False
 
     objects = TenantQuerySet.as_manager()
 

@@ -66,3 +66,26 @@ def test_visibility_setting_is_validated(org):
     with pytest.raises(ValidationError) as error:
         org.full_clean()
     assert "visibility" in error.value.message_dict
+
+
+def test_comments_and_events_follow_the_visibility_of_their_record(org):
+    from collab_hub.notifications.models import ActivityEvent, Comment
+    from collab_hub.notifications.services import post_comment
+    from leads.models import Lead
+    from tests.factories import LeadFactory
+
+    rep = member_of(org, "sales")
+    other_rep = member_of(org, "sales")
+    manager = member_of(org, "sales", "manager")
+    mine = LeadFactory(organization=org, owner=rep)
+    theirs = LeadFactory(organization=org, owner=other_rep)
+    post_comment(author=rep, target=mine, body="mine")
+    post_comment(author=other_rep, target=theirs, body="theirs")
+    org.visibility = {"leads": "own"}
+    org.save()
+    rep.organization.refresh_from_db()
+    assert set(Lead.objects.visible_to(rep)) == {mine}
+    assert [c.body for c in Comment.objects.visible_to(rep)] == ["mine"]
+    assert {e.target_id for e in ActivityEvent.objects.visible_to(rep)} == {mine.pk}
+    manager.organization.refresh_from_db()
+    assert Comment.objects.visible_to(manager).count() == 2

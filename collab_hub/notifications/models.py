@@ -12,6 +12,8 @@ from collab_hub.tenancy import TenantModel
 class ActivityEvent(TenantModel):
     """One thing that happened, e.g. ``lead.rejected``; the source of notifications."""
 
+    about_other_records = True
+
     actor = models.ForeignKey(
         "accounts.Membership",
         on_delete=models.SET_NULL,
@@ -87,6 +89,8 @@ class Notification(TenantModel):
 
 class Comment(TenantModel):
     """A message in the discussion thread of any commentable record."""
+
+    about_other_records = True
 
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     target_id = models.PositiveBigIntegerField()
