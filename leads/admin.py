@@ -3,6 +3,7 @@ and the MQL settings of their own organization (TenantAdmin scopes everything)."
 
 from django import forms
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from collab_hub.tenancy import TenantAdmin
@@ -98,16 +99,51 @@ class TierAdmin(RescoresOnSave, TenantAdmin):
         (_("Service levels"), {"fields": ["response_sla_hours", "monthly_mql_target_per_rep"]}),
     ]  # fmt: skip
 
+    change_form_template = "admin/leads/tier/change_form.html"
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         form.request = request
         return form
 
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "match-count/",
+                self.admin_site.admin_view(self.match_count_view),
+                name="leads_tier_match_count",
+            ),
+            *super().get_urls(),
+        ]
+
+    def match_count_view(self, request):
+        """Live count for the change form: the leads the criteria being typed would match."""
+        from django.http import HttpResponse, HttpResponseForbidden
+
+        if not self.has_view_permission(request):
+            return HttpResponseForbidden()
+        form = TierForm(request.GET)
+        form.request = request
+        form.is_valid()
+        criteria = Tier(organization=request.organization)
+        for name in (
+            "industries",
+            "countries",
+            "min_employees",
+            "max_employees",
+            "min_annual_revenue",
+        ):
+            if name not in form.errors:
+                setattr(criteria, name, form.cleaned_data.get(name))
+        count = scoring.leads_matching(criteria).count()
+        return HttpResponse(str(count))
+
     @admin.display(description=_("matching leads"))
     def matching_leads(self, obj):
-        if obj is None or obj.pk is None:
-            return "—"
-        return scoring.leads_matching(obj).count()
+        count = scoring.leads_matching(obj).count() if obj is not None and obj.pk else 0
+        return format_html('<span id="tier-match-count">{}</span>', count)
 
 
 @admin.register(ScoringRule)

@@ -13,7 +13,7 @@ def test_tier_shows_how_many_leads_match_it(browser_for, alice, org):
     assert response.status_code == 200
     assert response.context["adminform"].form.instance.pk == tier.pk
     page = response.content.decode()
-    assert 'class="readonly">1</div>' in page
+    assert '<span id="tier-match-count">1</span>' in page
 
 
 def test_adding_a_tier_in_the_admin_retiers_leads(
@@ -67,3 +67,25 @@ def test_invalid_country_codes_are_refused(browser_for, alice):
         },
     )
     assert "Use two-letter country codes" in response.content.decode()
+
+
+def test_live_match_count_follows_the_criteria_being_typed(browser_for, alice, org):
+    LeadFactory(organization=org, industry="Software", country="PL", employees=50)
+    LeadFactory(organization=org, industry="Retail", country="PL", employees=500)
+    client = browser_for(alice)
+    url = "/admin/leads/tier/match-count/"
+    assert client.get(url, {"countries": "PL"}).content == b"2"
+    assert client.get(url, {"countries": "PL", "industries": "software"}).content == b"1"
+    assert client.get(url, {"min_employees": "100"}).content == b"1"
+    # A criterion with an error is ignored rather than failing the preview.
+    assert client.get(url, {"countries": "Poland"}).content == b"2"
+
+
+def test_live_match_count_counts_only_the_admins_organization(browser_for, alice, org, other_org):
+    LeadFactory(organization=other_org, country="PL")
+    assert browser_for(alice).get("/admin/leads/tier/match-count/").content == b"0"
+
+
+def test_members_cannot_use_the_live_count(browser_for, bob):
+    response = browser_for(bob).get("/admin/leads/tier/match-count/")
+    assert response.status_code == 302
