@@ -114,6 +114,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The development database: WAL lets the server read while a job writes, and skipping
+    # the fsync of every commit keeps eager Celery tasks (one commit each) fast.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------
@@ -146,6 +155,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every 5 minutes: MQLs past their response deadline are flagged (once) and the owner,
     # sales managers and marketing told; a breach found within minutes is still actionable.
     "flag-lead-sla-breaches": {"task": "leads.tasks.flag_sla_breaches", "schedule": 300.0},
+    # Hourly: open lead-quality complaints past their answer date are flagged (once) and the
+    # marketing managers told; answer windows are days long, so an hour's delay is harmless.
+    "flag-overdue-quality-complaints": {
+        "task": "leads.tasks.flag_overdue_complaints",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -263,6 +278,9 @@ SPECTACULAR_SETTINGS = {
         "RejectionReasonEnum": "leads.models.RejectionReason",
         "DealStageEnum": "leads.models.DealStage",
         "LostReasonEnum": "leads.models.LostReason",
+        "LeadSourceEnum": "leads.models.LeadSource",
+        "DealSourceEnum": "leads.models.DealSource",
+        "DealKindEnum": "leads.models.DealKind",
         "RoleEnum": "accounts.models.Role",
         "DepartmentKindEnum": "accounts.models.DepartmentKind",
     },

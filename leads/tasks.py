@@ -21,3 +21,12 @@ def rescore_leads(organization_id: int, after_pk: int = 0) -> int:
 def flag_sla_breaches() -> int:
     """Beat job: mark MQLs past their response deadline as breached (once each) and notify."""
     return lifecycle.flag_sla_breaches()
+
+
+@shared_task(acks_late=True)
+def flag_overdue_complaints() -> int:
+    """Beat job: tell the marketing managers about open lead-quality complaints past their
+    answer date (once each, claimed by a conditional UPDATE)."""
+    from leads.services import quality
+
+    return quality.flag_overdue_complaints()

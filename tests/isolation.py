@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Department, Invitation, Membership, Organization
 from collab_hub.tenancy import SESSION_KEY, TenantModel
+from leads.models import QualityComplaint
 from tests.factories import REGISTRY
 
 
@@ -278,6 +279,7 @@ page_object("member_edit", Membership)
 page_object("department_detail", Department)
 page_object("department_edit", Department)
 page_object("revoke_invitation", Invitation)
+page_object("quality_complaint_detail", QualityComplaint)
 page_object(
     "comments",
     Department,

@@ -29,6 +29,21 @@ VERB_SENTENCES: dict[str, Promise] = {
     "invitation.sent": gettext_lazy("%(actor)s invited %(target)s"),
     "invitation.revoked": gettext_lazy("%(actor)s revoked the invitation of %(target)s"),
     "invitation.accepted": gettext_lazy("%(actor)s joined the organization"),
+    # Sales ↔ marketing
+    "lead.created": gettext_lazy("%(actor)s added the lead %(target)s"),
+    "lead.updated": gettext_lazy("%(actor)s updated the lead %(target)s"),
+    "lead.qualified": gettext_lazy("%(actor)s handed the lead %(target)s to sales"),
+    "lead.accepted": gettext_lazy("%(actor)s accepted the lead %(target)s"),
+    "lead.rejected": gettext_lazy("%(actor)s rejected the lead %(target)s"),
+    "lead.converted": gettext_lazy("%(actor)s converted the lead %(target)s into a deal"),
+    "lead.disqualified": gettext_lazy("%(actor)s disqualified the lead %(target)s"),
+    "lead.sla_breached": gettext_lazy("The lead %(target)s waited past its response deadline"),
+    "deal.opened": gettext_lazy("%(actor)s opened the deal %(target)s"),
+    "complaint.filed": gettext_lazy("%(actor)s filed a lead-quality complaint (%(target)s)"),
+    "complaint.answered": gettext_lazy(
+        "%(actor)s answered the lead-quality complaint (%(target)s)"
+    ),
+    "complaint.overdue": gettext_lazy("The lead-quality complaint (%(target)s) is overdue"),
 }
 
 

@@ -51,7 +51,7 @@ def _require(membership: Membership | None, action: str, obj: Any = None) -> Non
 
 
 def _lock(lead: Lead) -> Lead:
-    return Lead.objects.select_for_update().select_related("tier").get(pk=lead.pk)
+    return Lead.objects.select_for_update(of=("self",)).select_related("tier").get(pk=lead.pk)
 
 
 def _move(lead: Lead, to: str, *, by: Membership | None, reason: str = "", note: str = "") -> None:

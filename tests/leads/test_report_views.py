@@ -1,0 +1,283 @@
+"""Browser pages: the lead-quality report and the scorecard (managers and admins, with their
+chart data), and the quality-complaint pages (list, file, answer)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import DepartmentKind, Role
+from leads.models import ComplaintStatus, LeadStatus, QualityComplaint
+from tests.factories import (
+    CampaignFactory,
+    ImportBatchFactory,
+    LeadFactory,
+    QualityComplaintFactory,
+    TierFactory,
+    member_of,
+)
+
+REPORT = "/reports/lead-quality/"
+SCORECARD = "/reports/scorecard/"
+
+
+def chart_data(response) -> dict:
+    match = re.search(
+        r'<script id="chart-data" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.S,
+    )
+    assert match, "the page carries no chart data"
+    return json.loads(match.group(1))
+
+
+def add_leads(org, count: int) -> None:
+    now = timezone.now()
+    for index in range(count):
+        campaign = CampaignFactory(organization=org, name=f"Campaign {org.pk}-{index}")
+        LeadFactory(
+            organization=org,
+            campaign=campaign,
+            source=("website", "paid", "event")[index % 3],
+            created_at=now - timedelta(days=1 + index % 30),
+            qualified_at=now - timedelta(days=1),
+            responded_at=now - timedelta(hours=20),
+            sla_due_at=now,
+            rejection_reason="not_icp" if index % 2 else "",
+            status=LeadStatus.REJECTED if index % 2 else LeadStatus.ACCEPTED,
+        )
+
+
+def test_report_page_shows_figures_and_chart_data(browser_for, org, sales_manager):
+    add_leads(org, 4)
+    response = browser_for(sales_manager).get(REPORT)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "vendor/chartjs/chart.umd.min.js" in page
+    assert "js/charts/lead_quality.js" in page
+    assert "cdn" not in page.lower()
+    data = chart_data(response)
+    assert sorted(data["labels"]) == ["Event", "Paid ads", "Website form"]
+    assert [dataset["label"] for dataset in data["rejections"]["datasets"]] == [
+        "Not our ideal customer"
+    ]
+    assert response.context["totals"]["leads"] == 4
+
+
+def test_report_page_groups_by_campaign_with_a_complaint_link(browser_for, org, sales_manager):
+    add_leads(org, 2)
+    campaign = CampaignFactory(organization=org, name="Webinar")
+    LeadFactory(organization=org, campaign=campaign)
+    response = browser_for(sales_manager).get(REPORT, {"group_by": "campaign"})
+    assert response.status_code == 200
+    assert "Webinar" in chart_data(response)["labels"]
+    assert f"{reverse('quality_complaint_new')}?campaign={campaign.pk}" in response.content.decode()
+
+
+def test_report_page_without_leads_shows_an_empty_state(browser_for, alice):
+    response = browser_for(alice).get(REPORT)
+    assert response.status_code == 200
+    assert "No leads in this range" in response.content.decode()
+    assert 'id="chart-data"' not in response.content.decode()
+
+
+def test_report_page_shows_range_errors(browser_for, alice):
+    response = browser_for(alice).get(REPORT, {"start": "2026-03-10", "end": "2026-03-01"})
+    assert response.status_code == 200
+    assert "The end must come after the start." in response.content.decode()
+
+
+def test_report_page_answers_htmx_with_the_report_only(browser_for, alice):
+    add_leads(alice.organization, 2)
+    response = browser_for(alice).get(REPORT, {"group_by": "source"}, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert page.lstrip().startswith('<div id="report"')
+    assert 'id="chart-data"' in page and "<html" not in page
+    # Range errors come back with the fragment, next to the fields.
+    response = browser_for(alice).get(
+        REPORT, {"start": "2026-03-10", "end": "2026-03-01"}, HTTP_HX_REQUEST="true"
+    )
+    assert "The end must come after the start." in response.content.decode()
+
+
+@pytest.mark.parametrize("url", [REPORT, SCORECARD])
+@pytest.mark.parametrize("who", ["rep", "marketer", "product_person"])
+def test_report_pages_are_for_managers_and_admins(browser_for, request, url, who):
+    assert browser_for(request.getfixturevalue(who)).get(url).status_code == 403
+
+
+def test_report_page_query_count_does_not_grow_with_rows(
+    browser_for, org, sales_manager, django_assert_max_num_queries
+):
+    client = browser_for(sales_manager)
+    add_leads(org, 5)
+    with django_assert_max_num_queries(20) as few:
+        client.get(REPORT, {"group_by": "campaign"})
+    add_leads(org, 45)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(REPORT, {"group_by": "campaign"})
+    assert response.context["totals"]["leads"] == 50
+
+
+def test_scorecard_page_for_both_managers(browser_for, org, rep, sales_manager):
+    TierFactory(organization=org, name="Enterprise", monthly_mql_target_per_rep=4)
+    marketing_manager = member_of(org, DepartmentKind.MARKETING, Role.MANAGER)
+    for manager in (sales_manager, marketing_manager):
+        response = browser_for(manager).get(SCORECARD, {"month": "2026-03"})
+        assert response.status_code == 200
+        data = chart_data(response)
+        # Two reps (the member and the manager) × 4.
+        assert data["tiers"] == data["tiers"] | {"labels": ["Enterprise"]}
+        assert data["tiers"]["target"]["values"] == [8]
+    assert 'value="2026-03"' in response.content.decode()
+    assert "js/charts/scorecard.js" in response.content.decode()
+
+
+def test_scorecard_page_refuses_a_bad_month_politely(browser_for, alice):
+    response = browser_for(alice).get(SCORECARD, {"month": "2026-13"})
+    assert response.status_code == 200
+    assert "YYYY-MM" in response.content.decode()
+
+
+def test_scorecard_page_query_count_does_not_grow_with_rows(
+    browser_for, org, sales_manager, django_assert_max_num_queries
+):
+    tier = TierFactory(organization=org)
+    client = browser_for(sales_manager)
+
+    def add(count):
+        reps = [member_of(org, DepartmentKind.SALES) for _ in range(count // 5)]
+        now = timezone.now()
+        for index in range(count):
+            LeadFactory(
+                organization=org,
+                tier=tier,
+                owner=reps[index % len(reps)],
+                qualified_at=now,
+                sla_due_at=now + timedelta(days=1),
+                status=LeadStatus.MQL,
+            )
+
+    add(5)
+    with django_assert_max_num_queries(20) as few:
+        client.get(SCORECARD)
+    add(45)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(SCORECARD).status_code == 200
+
+
+# --- Quality complaints ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def campaign(org, marketer):
+    return CampaignFactory(organization=org, name="Trade fair", owner=marketer)
+
+
+def test_complaint_form_from_a_campaign_offers_its_leads(browser_for, org, rep, campaign):
+    rejected = LeadFactory(
+        organization=org, campaign=campaign, status="rejected", rejection_reason="not_icp"
+    )
+    elsewhere = LeadFactory(organization=org)
+    response = browser_for(rep).get(reverse("quality_complaint_new"), {"campaign": campaign.pk})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'value="{rejected.pk}"' in page and rejected.email in page
+    assert elsewhere.email not in page
+
+
+def test_complaint_form_from_an_import(browser_for, org, rep):
+    batch = ImportBatchFactory(organization=org)
+    lead = LeadFactory(organization=org, import_batch=batch)
+    response = browser_for(rep).get(reverse("quality_complaint_new"), {"import_batch": batch.pk})
+    assert response.status_code == 200
+    assert lead.email in response.content.decode()
+
+
+def test_complaint_form_for_a_foreign_campaign_is_a_404(browser_for, rep, other_org):
+    foreign = CampaignFactory(organization=other_org)
+    url = reverse("quality_complaint_new")
+    assert browser_for(rep).get(url, {"campaign": foreign.pk}).status_code == 404
+
+
+def test_filing_through_the_form(browser_for, org, rep, marketer, campaign):
+    lead = LeadFactory(organization=org, campaign=campaign)
+    response = browser_for(rep).post(
+        reverse("quality_complaint_new"),
+        {"campaign": campaign.pk, "reason": "no_budget", "note": "None", "example_leads": lead.pk},
+    )
+    complaint = QualityComplaint.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("quality_complaint_detail", args=[complaint.pk])
+    assert (complaint.filed_by, list(complaint.example_leads.all())) == (rep, [lead])
+
+
+def test_filing_errors_stay_on_the_form(browser_for, org, rep, campaign):
+    elsewhere = LeadFactory(organization=org)
+    response = browser_for(rep).post(
+        reverse("quality_complaint_new"),
+        {"campaign": campaign.pk, "reason": "no_budget", "example_leads": elsewhere.pk},
+    )
+    assert response.status_code == 200
+    assert "Example leads must be leads you can see" in response.content.decode()
+    response = browser_for(rep).post(reverse("quality_complaint_new"), {"reason": "no_budget"})
+    assert "Name the campaign or the import" in response.content.decode()
+    assert not QualityComplaint.objects.exists()
+
+
+def test_marketing_cannot_open_the_filing_form(browser_for, marketer):
+    assert browser_for(marketer).get(reverse("quality_complaint_new")).status_code == 403
+
+
+def test_marketing_answers_on_the_complaint_page(browser_for, org, rep, marketer, campaign):
+    complaint = QualityComplaintFactory(organization=org, campaign=campaign, filed_by=rep)
+    url = reverse("quality_complaint_detail", args=[complaint.pk])
+    page = browser_for(marketer).get(url)
+    assert page.status_code == 200
+    assert 'name="answer"' in page.content.decode()
+    assert "thread-loader" in page.content.decode()
+    response = browser_for(marketer).post(url, {"answer": "Fixed", "action_taken": "Filter"})
+    assert response.status_code == 302
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.answer) == (ComplaintStatus.ANSWERED, "Fixed")
+    page = browser_for(marketer).get(url).content.decode()
+    assert 'name="answer"' not in page and "Fixed" in page
+
+
+def test_sales_sees_the_complaint_but_cannot_answer(browser_for, org, rep):
+    complaint = QualityComplaintFactory(organization=org)
+    url = reverse("quality_complaint_detail", args=[complaint.pk])
+    assert 'name="answer"' not in browser_for(rep).get(url).content.decode()
+    assert browser_for(rep).post(url, {"answer": "Me"}).status_code == 403
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.OPEN
+
+
+def test_complaint_page_of_another_organization_is_a_404(browser_for, other_org, rep):
+    complaint = QualityComplaintFactory(organization=other_org)
+    url = reverse("quality_complaint_detail", args=[complaint.pk])
+    assert browser_for(rep).get(url).status_code == 404
+    assert browser_for(rep).post(url, {"answer": "x"}).status_code == 404
+
+
+def test_complaint_list_filters_and_stays_bounded(
+    browser_for, org, rep, campaign, django_assert_max_num_queries
+):
+    open_one = QualityComplaintFactory(organization=org, campaign=campaign, filed_by=rep)
+    QualityComplaintFactory(organization=org, status=ComplaintStatus.ANSWERED)
+    client = browser_for(rep)
+    with django_assert_max_num_queries(20) as few:
+        response = client.get(reverse("quality_complaints"))
+    bound = len(few.captured_queries)
+    assert len(response.context["complaints"]) == 2
+    filtered = client.get(reverse("quality_complaints"), {"status": "open"})
+    assert [c.pk for c in filtered.context["complaints"]] == [open_one.pk]
+    for _ in range(20):
+        QualityComplaintFactory(organization=org, campaign=campaign, filed_by=rep)
+    with django_assert_max_num_queries(bound):
+        assert client.get(reverse("quality_complaints")).status_code == 200
