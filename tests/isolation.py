@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Department, Invitation, Membership, Organization
 from collab_hub.tenancy import SESSION_KEY, TenantModel
-from leads.models import QualityComplaint
+from leads.models import Campaign, Lead, QualityComplaint
 from tests.factories import REGISTRY
 
 
@@ -280,6 +280,13 @@ page_object("department_detail", Department)
 page_object("department_edit", Department)
 page_object("revoke_invitation", Invitation)
 page_object("quality_complaint_detail", QualityComplaint)
+page_object("lead_detail", Lead)
+page_object("lead_qualify", Lead)
+page_object("lead_accept", Lead)
+page_object("lead_reject", Lead)
+page_object("lead_disqualify", Lead)
+page_object("lead_convert", Lead)
+page_object("campaign_edit", Campaign)
 page_object(
     "comments",
     Department,

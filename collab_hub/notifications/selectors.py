@@ -39,6 +39,14 @@ VERB_SENTENCES: dict[str, Promise] = {
     "lead.disqualified": gettext_lazy("%(actor)s disqualified the lead %(target)s"),
     "lead.sla_breached": gettext_lazy("The lead %(target)s waited past its response deadline"),
     "deal.opened": gettext_lazy("%(actor)s opened the deal %(target)s"),
+    "campaign.created": gettext_lazy("%(actor)s created the campaign %(target)s"),
+    "campaign.updated": gettext_lazy("%(actor)s changed the campaign %(target)s"),
+    "tier.created": gettext_lazy("%(actor)s added the tier %(target)s"),
+    "tier.updated": gettext_lazy("%(actor)s changed the tier %(target)s"),
+    "tier.deleted": gettext_lazy("%(actor)s removed the tier %(target)s"),
+    "scoring_rule.created": gettext_lazy("%(actor)s added the scoring rule %(target)s"),
+    "scoring_rule.updated": gettext_lazy("%(actor)s changed the scoring rule %(target)s"),
+    "scoring_rule.deactivated": gettext_lazy("%(actor)s switched off the scoring rule %(target)s"),
     "complaint.filed": gettext_lazy("%(actor)s filed a lead-quality complaint (%(target)s)"),
     "complaint.answered": gettext_lazy(
         "%(actor)s answered the lead-quality complaint (%(target)s)"

@@ -1,4 +1,237 @@
-"""config API (placeholder until built)."""
+"""The funnel's configuration: ``tiers/``, ``scoring-rules/`` (admins write) and
+``campaigns/`` (marketing writes); everyone in the organization reads (DESIGN §4, §5)."""
 
-ROUTES: list = []
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import filters, mixins, serializers
+from rest_framework.response import Response
+
+from collab_hub.api import IdFilter, TenantViewSet
+from leads.models import Campaign, CampaignChannel, ScoringRule, Tier
+from leads.services import campaigns, config
+
+# --- Tiers ----------------------------------------------------------------------------------
+
+
+class TierSerializer(serializers.ModelSerializer):
+    industries = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        max_length=200,
+        help_text=_("Empty matches every industry."),
+    )
+    countries = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Za-z]{2}$", max_length=2),
+        required=False,
+        max_length=300,
+        help_text=_("ISO 3166 alpha-2 codes; empty matches every country."),
+    )
+
+    class Meta:
+        model = Tier
+        fields = [
+            "id", "rank", "name", "industries", "countries", "min_employees", "max_employees",
+            "min_annual_revenue", "acquisition_playbook", "value_proposition",
+            "response_sla_hours", "monthly_mql_target_per_rep",
+        ]  # fmt: skip
+        # Rank uniqueness is checked below with the organization in view.
+        validators: list = []
+
+    def validate_countries(self, value: list[str]) -> list[str]:
+        return [code.upper() for code in value]
+
+    def validate_rank(self, value: int) -> int:
+        membership = self.context.get("membership")
+        if membership is not None:
+            clash = Tier.objects.for_org(membership.organization).filter(rank=value)
+            if self.instance is not None:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise serializers.ValidationError(_("Another tier already has this rank."))
+        return value
+
+    def validate(self, attrs):
+        low = attrs.get("min_employees", getattr(self.instance, "min_employees", None))
+        high = attrs.get("max_employees", getattr(self.instance, "max_employees", None))
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError(
+                {"max_employees": _("The maximum must not be below the minimum.")}
+            )
+        return attrs
+
+
+class TierViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantViewSet,
+):
+    """Ideal-customer tiers, best (rank 1) first. Admins write; a change re-tiers every lead
+    in the background. DELETE refuses a tier that leads have (409 ``tier_in_use``)."""
+
+    queryset = Tier.objects.all()
+    serializer_class = TierSerializer
+    ordering_fields = ["rank", "name", "id"]
+    ordering = ["rank"]
+    policy = {
+        "create": "tiers.manage",
+        "update": "tiers.manage",
+        "partial_update": "tiers.manage",
+        "destroy": "tiers.manage",
+    }
+
+    def perform_create(self, serializer):
+        serializer.instance = config.create_tier(by=self.membership, data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = config.update_tier(
+            by=self.membership, tier=serializer.instance, data=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        config.delete_tier(by=self.membership, tier=instance)
+
+
+# --- Scoring rules --------------------------------------------------------------------------
+
+
+class ScoringRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScoringRule
+        fields = ["id", "field", "operator", "value", "points", "is_active"]
+
+    def validate(self, attrs):
+        def current(name):
+            return attrs.get(name, getattr(self.instance, name, ""))
+
+        errors = config.check_rule(current("field"), current("operator"), current("value"))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ScoringRuleFilter(django_filters.FilterSet):
+    class Meta:
+        model = ScoringRule
+        fields = ["field", "is_active"]
+
+
+class ScoringRuleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantViewSet,
+):
+    """Scoring rules: a lead's score is the sum of the points of the active rules it meets.
+    Admins write; a change re-scores every lead in the background. DELETE deactivates the
+    rule (``is_active: false``) and returns it."""
+
+    queryset = ScoringRule.objects.all()
+    serializer_class = ScoringRuleSerializer
+    filterset_class = ScoringRuleFilter
+    ordering_fields = ["field", "points", "id"]
+    ordering = ["field", "id"]
+    policy = {
+        "create": "scoring.manage",
+        "update": "scoring.manage",
+        "partial_update": "scoring.manage",
+        "destroy": "scoring.manage",
+    }
+
+    def perform_create(self, serializer):
+        serializer.instance = config.create_scoring_rule(
+            by=self.membership, data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = config.update_scoring_rule(
+            by=self.membership, rule=serializer.instance, data=serializer.validated_data
+        )
+
+    @extend_schema(responses=ScoringRuleSerializer)
+    def destroy(self, request, *args, **kwargs):
+        rule = config.deactivate_scoring_rule(by=self.membership, rule=self.get_object())
+        return Response(self.get_serializer(rule).data)
+
+
+# --- Campaigns ------------------------------------------------------------------------------
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "channel", "cost", "starts_on", "ends_on", "owner", "created_at"]
+        read_only_fields = ["id", "owner", "created_at"]
+
+    def validate(self, attrs):
+        starts = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
+        ends = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
+        if starts and ends and ends < starts:
+            raise serializers.ValidationError(
+                {"ends_on": _("The campaign cannot end before it starts.")}
+            )
+        return attrs
+
+
+class CampaignFilter(django_filters.FilterSet):
+    channel = django_filters.MultipleChoiceFilter(choices=CampaignChannel.choices)
+    owner = IdFilter(field_name="owner_id")
+    starts_after = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte")
+    starts_before = django_filters.DateFilter(field_name="starts_on", lookup_expr="lte")
+
+    class Meta:
+        model = Campaign
+        fields = ["channel", "owner"]
+
+
+class CampaignViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    TenantViewSet,
+):
+    """Marketing campaigns (name, channel, cost, dates). Marketing, managers and admins
+    write; campaigns are kept, not deleted, so their cost stays in the reports."""
+
+    queryset = Campaign.objects.all()
+    serializer_class = CampaignSerializer
+    filterset_class = CampaignFilter
+    filter_backends = [
+        django_filters.rest_framework.DjangoFilterBackend,
+        filters.SearchFilter,
+        filters.OrderingFilter,
+    ]
+    search_fields = ["name"]
+    ordering_fields = ["name", "starts_on", "cost", "created_at", "id"]
+    ordering = ["-id"]
+    policy = {
+        "create": "campaigns.manage",
+        "update": "campaigns.manage",
+        "partial_update": "campaigns.manage",
+    }
+
+    def perform_create(self, serializer):
+        serializer.instance = campaigns.create_campaign(
+            by=self.membership, data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = campaigns.update_campaign(
+            by=self.membership, campaign=serializer.instance, data=serializer.validated_data
+        )
+
+
+ROUTES = [
+    ("tiers", TierViewSet, "tier"),
+    ("scoring-rules", ScoringRuleViewSet, "scoring-rule"),
+    ("campaigns", CampaignViewSet, "campaign"),
+]
 URLS: list = []

@@ -1,0 +1,182 @@
+"""Browser forms of the leads flow. They check the shape of input; services apply the rules.
+
+Every choice of a related row (tier, campaign, owner) is limited to the active organization,
+so a foreign id posted by hand is a form error, never a cross-tenant link.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import DepartmentKind, Membership
+from leads.models import Campaign, Lead, LeadSource, LeadStatus, RejectionReason, Tier
+
+if TYPE_CHECKING:
+    from accounts.models import Organization
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        return obj.user.display_name
+
+
+def sales_members(organization: Organization):
+    """Active members of the organization's sales departments, as a choice list."""
+    return (
+        Membership.objects.for_org(organization)
+        .filter(is_active=True, department__kind=DepartmentKind.SALES)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class LeadFilterForm(forms.Form):
+    """The lead list's filters (GET). Invalid values are ignored rather than failing the page."""
+
+    search = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, email or company")}
+        ),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *LeadStatus.choices]
+    )
+    tier = forms.ModelChoiceField(
+        label=_("Tier"), required=False, queryset=Tier.objects.none(), empty_label=_("Any tier")
+    )
+    owner = MemberChoiceField(
+        label=_("Sales owner"),
+        required=False,
+        queryset=Membership.objects.none(),
+        empty_label=_("Anyone"),
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("Any source")), *LeadSource.choices]
+    )
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        required=False,
+        queryset=Campaign.objects.none(),
+        empty_label=_("Any campaign"),
+    )
+    created_after = forms.DateField(label=_("Created from"), required=False, widget=DateInput())
+    created_before = forms.DateField(label=_("Created until"), required=False, widget=DateInput())
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].queryset = Tier.objects.for_org(organization).order_by("rank")
+        self.fields["owner"].queryset = sales_members(organization)
+        self.fields["campaign"].queryset = Campaign.objects.for_org(organization).order_by("name")
+
+    def filters(self) -> dict:
+        """The valid filters; a field with a bad value is dropped, the others still apply."""
+        self.is_valid()
+        return {
+            name: value
+            for name, value in getattr(self, "cleaned_data", {}).items()
+            if value not in (None, "")
+        }
+
+
+class LeadForm(forms.ModelForm):
+    """A new lead typed in by hand (marketing or sales)."""
+
+    class Meta:
+        model = Lead
+        fields = [
+            "email", "first_name", "last_name", "company_name", "title", "phone",
+            "industry", "country", "employees", "annual_revenue", "source", "campaign",
+        ]  # fmt: skip
+        widgets = {"country": forms.TextInput(attrs={"maxlength": 2, "placeholder": "PL"})}
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields["campaign"].queryset = Campaign.objects.for_org(organization).order_by("name")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if Lead.objects.for_org(self.organization).filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("A lead with this email already exists."))
+        return email
+
+    def clean_country(self) -> str:
+        value = (self.cleaned_data.get("country") or "").strip().upper()
+        if value and (len(value) != 2 or not value.isalpha()):
+            raise forms.ValidationError(_("Use a two-letter country code, e.g. PL."))
+        return value
+
+    def validate_unique(self) -> None:
+        # The organization is set by the service; the email check above covers uniqueness.
+        pass
+
+
+class QualifyForm(forms.Form):
+    """Hand leads to sales: a chosen sales owner, or the next rep in turn (also the bulk
+    action of the lead list)."""
+
+    owner = MemberChoiceField(
+        label=_("Sales owner"),
+        required=False,
+        queryset=Membership.objects.none(),
+        empty_label=_("Next rep in turn"),
+    )
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = sales_members(organization)
+
+
+class RejectForm(forms.Form):
+    """Sales turns an MQL down: a reason from the contract list, and a note for marketing."""
+
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=[("", _("Choose a reason…")), *RejectionReason.choices]
+    )
+    note = forms.CharField(
+        label=_("Note for marketing"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ConvertForm(forms.Form):
+    deal_name = forms.CharField(
+        label=_("Deal name"),
+        required=False,
+        max_length=200,
+        help_text=_("Empty: the company's name."),
+    )
+    value = forms.DecimalField(
+        label=_("Annual value"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+
+
+class CampaignForm(forms.ModelForm):
+    """A campaign's name, channel, cost and dates (the model checks the end is not before the
+    start)."""
+
+    class Meta:
+        model = Campaign
+        fields = ["name", "channel", "cost", "starts_on", "ends_on"]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}

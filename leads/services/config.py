@@ -1,0 +1,216 @@
+"""The funnel's configuration: ideal-customer tiers and scoring rules (admins).
+
+A change to either re-scores and re-tiers every lead of the organization in the background
+(``scoring.scoring_changed``, dispatched when the transaction commits).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.policy import can
+from collab_hub.exceptions import Conflict, DomainError, NotAllowed
+from collab_hub.notifications.services import record_event
+from leads.models import ScoringField, ScoringOperator, ScoringRule, Tier
+from leads.services import scoring
+
+if TYPE_CHECKING:
+    from accounts.models import Membership
+
+TIER_FIELDS = (
+    "rank", "name", "industries", "countries", "min_employees", "max_employees",
+    "min_annual_revenue", "acquisition_playbook", "value_proposition", "response_sla_hours",
+    "monthly_mql_target_per_rep",
+)  # fmt: skip
+RULE_FIELDS = ("field", "operator", "value", "points", "is_active")
+NUMERIC_FIELDS = (ScoringField.EMPLOYEES, ScoringField.ANNUAL_REVENUE)
+
+
+def _require(by: Membership, action: str, obj: Any = None) -> None:
+    if not can(by, action, obj):
+        raise NotAllowed(_("Your role does not allow this action."))
+
+
+# --- Tiers ----------------------------------------------------------------------------------
+
+
+def _check_tier(tier: Tier) -> None:
+    clash = Tier.objects.for_org(tier.organization_id).filter(rank=tier.rank).exclude(pk=tier.pk)
+    if clash.exists():
+        raise Conflict(
+            _("Another tier already has rank %(rank)s.") % {"rank": tier.rank},
+            code="duplicate_rank",
+        )
+    if (
+        tier.min_employees is not None
+        and tier.max_employees is not None
+        and tier.min_employees > tier.max_employees
+    ):
+        raise DomainError(
+            _("The maximum number of employees must not be below the minimum."),
+            code="invalid_employee_range",
+        )
+    tier.industries = [str(i).strip() for i in tier.industries or [] if str(i).strip()]
+    tier.countries = [str(c).strip().upper() for c in tier.countries or [] if str(c).strip()]
+
+
+def _tier_event(by: Membership, verb: str, tier: Tier, **payload: Any) -> None:
+    record_event(
+        organization=by.organization,
+        actor=by,
+        verb=verb,
+        target=tier,
+        payload={"rank": tier.rank, **payload},
+    )
+
+
+@transaction.atomic
+def create_tier(*, by: Membership, data: dict[str, Any]) -> Tier:
+    """Add an ideal-customer tier (needs ``tiers.manage``: admins). Ranks are unique per
+    organization (``Conflict`` otherwise). Every lead is re-tiered after commit; emits
+    ``tier.created``."""
+    _require(by, "tiers.manage")
+    tier = Tier(
+        organization=by.organization,
+        **{key: value for key, value in data.items() if key in TIER_FIELDS},
+    )
+    _check_tier(tier)
+    tier.save()
+    _tier_event(by, "tier.created", tier)
+    scoring.scoring_changed(organization_id=tier.organization_id)
+    return tier
+
+
+@transaction.atomic
+def update_tier(*, by: Membership, tier: Tier, data: dict[str, Any]) -> Tier:
+    """Change a tier's criteria, texts or SLA (``tiers.manage``). Every lead is re-tiered
+    after commit when anything changed; emits ``tier.updated`` with the changed fields."""
+    _require(by, "tiers.manage", tier)
+    tier = Tier.objects.select_for_update().get(pk=tier.pk)
+    changed = []
+    for key, value in data.items():
+        if key in TIER_FIELDS and getattr(tier, key) != value:
+            setattr(tier, key, value)
+            changed.append(key)
+    _check_tier(tier)
+    if changed:
+        tier.save()
+        _tier_event(by, "tier.updated", tier, fields=sorted(changed))
+        scoring.scoring_changed(organization_id=tier.organization_id)
+    return tier
+
+
+@transaction.atomic
+def delete_tier(*, by: Membership, tier: Tier) -> None:
+    """Remove a tier no lead has (``tiers.manage``); a tier in use is a ``Conflict``
+    (``tier_in_use``): change its criteria so no lead matches, or keep it. Emits
+    ``tier.deleted``; leads are re-tiered after commit."""
+    _require(by, "tiers.manage", tier)
+    tier = Tier.objects.select_for_update().get(pk=tier.pk)
+    if tier.leads.exists():
+        raise Conflict(
+            _("Leads have this tier; it cannot be removed while they do."), code="tier_in_use"
+        )
+    _tier_event(by, "tier.deleted", tier, name=tier.name)
+    organization_id = tier.organization_id
+    tier.delete()
+    scoring.scoring_changed(organization_id=organization_id)
+
+
+# --- Scoring rules --------------------------------------------------------------------------
+
+
+def check_rule(field: str, operator: str, value: str) -> dict[str, str]:
+    """Why a rule would not make sense, per field name (empty when it is fine): the same
+    checks as ``ScoringRule.clean``, plus finite numbers for numeric comparisons."""
+    errors: dict[str, str] = {}
+    if field not in ScoringField.values:
+        errors["field"] = _("Choose a lead field.")
+    if operator not in ScoringOperator.values:
+        errors["operator"] = _("Choose an operator.")
+    if errors:
+        return errors
+    numeric = field in NUMERIC_FIELDS
+    if operator in (ScoringOperator.GTE, ScoringOperator.LTE) and not numeric:
+        errors["operator"] = _("At least / at most only apply to numeric fields.")
+    elif numeric and operator in (ScoringOperator.GTE, ScoringOperator.LTE, ScoringOperator.EQ):
+        try:
+            number = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            number = None
+        if number is None or not number.is_finite():
+            errors["value"] = _("Enter a number.")
+    if not str(value).strip():
+        errors["value"] = _("Enter a value.")
+    return errors
+
+
+def _check_rule(rule: ScoringRule) -> None:
+    errors = check_rule(rule.field, rule.operator, rule.value)
+    if errors:
+        raise DomainError(" ".join(errors.values()), code="invalid_rule")
+    rule.value = rule.value.strip()
+
+
+def _rule_event(by: Membership, verb: str, rule: ScoringRule, **payload: Any) -> None:
+    record_event(
+        organization=by.organization,
+        actor=by,
+        verb=verb,
+        target=rule,
+        payload={"points": rule.points, **payload},
+    )
+
+
+@transaction.atomic
+def create_scoring_rule(*, by: Membership, data: dict[str, Any]) -> ScoringRule:
+    """Add a scoring rule (``scoring.manage``: admins); every lead is re-scored after
+    commit. Emits ``scoring_rule.created``."""
+    _require(by, "scoring.manage")
+    rule = ScoringRule(
+        organization=by.organization,
+        **{key: value for key, value in data.items() if key in RULE_FIELDS},
+    )
+    _check_rule(rule)
+    rule.save()
+    _rule_event(by, "scoring_rule.created", rule)
+    scoring.scoring_changed(organization_id=rule.organization_id)
+    return rule
+
+
+@transaction.atomic
+def update_scoring_rule(*, by: Membership, rule: ScoringRule, data: dict[str, Any]) -> ScoringRule:
+    """Change a rule (``scoring.manage``); leads are re-scored after commit when anything
+    changed. Emits ``scoring_rule.updated`` with the changed fields."""
+    _require(by, "scoring.manage", rule)
+    rule = ScoringRule.objects.select_for_update().get(pk=rule.pk)
+    changed = []
+    for key, value in data.items():
+        if key in RULE_FIELDS and getattr(rule, key) != value:
+            setattr(rule, key, value)
+            changed.append(key)
+    _check_rule(rule)
+    if changed:
+        rule.save()
+        _rule_event(by, "scoring_rule.updated", rule, fields=sorted(changed))
+        scoring.scoring_changed(organization_id=rule.organization_id)
+    return rule
+
+
+@transaction.atomic
+def deactivate_scoring_rule(*, by: Membership, rule: ScoringRule) -> ScoringRule:
+    """Switch a rule off instead of deleting it (its history stays readable); leads are
+    re-scored after commit. Already inactive: nothing happens. Emits
+    ``scoring_rule.deactivated``."""
+    _require(by, "scoring.manage", rule)
+    rule = ScoringRule.objects.select_for_update().get(pk=rule.pk)
+    if rule.is_active:
+        rule.is_active = False
+        rule.save(update_fields=["is_active"])
+        _rule_event(by, "scoring_rule.deactivated", rule)
+        scoring.scoring_changed(organization_id=rule.organization_id)
+    return rule
