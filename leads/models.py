@@ -417,6 +417,8 @@ class Lead(TenantModel):
             models.Index(fields=["organization", "owner", "status"], name="lead_org_owner"),
             models.Index(fields=["organization", "campaign"], name="lead_org_campaign"),
             models.Index(fields=["organization", "source"], name="lead_org_source"),
+            # The scorecard and the report group MQLs by when they were qualified.
+            models.Index(fields=["organization", "qualified_at"], name="lead_org_qualified"),
             models.Index(
                 fields=["organization", "sla_due_at"],
                 name="lead_open_sla",
@@ -720,6 +722,15 @@ class ContentRequest(TenantModel):
     )
     assignee = models.ForeignKey(
         MEMBERSHIP, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The library asset marketing made or pointed to when it completed the request.
+    collateral = models.ForeignKey(
+        Collateral,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="content_requests",
+        verbose_name=_("collateral delivered"),
     )
     # Set when sales used its own material instead of the library ("shadow collateral").
     own_material = models.TextField(_("material sales used instead"), blank=True)

@@ -20,7 +20,16 @@ from rest_framework.test import APIClient
 
 from accounts.models import Department, Invitation, Membership, Organization
 from collab_hub.tenancy import SESSION_KEY, TenantModel
-from leads.models import Campaign, Lead, QualityComplaint
+from leads.models import (
+    Campaign,
+    Collateral,
+    Company,
+    ContentRequest,
+    Deal,
+    ImportBatch,
+    Lead,
+    QualityComplaint,
+)
 from tests.factories import REGISTRY
 
 
@@ -287,6 +296,22 @@ page_object("lead_reject", Lead)
 page_object("lead_disqualify", Lead)
 page_object("lead_convert", Lead)
 page_object("campaign_edit", Campaign)
+page_object("lead_import_detail", ImportBatch)
+page_object("lead_import_errors", ImportBatch)
+page_object("deal_detail", Deal)
+page_object("deal_advance", Deal)
+page_object("deal_win", Deal)
+page_object("deal_lose", Deal)
+page_object("deal_use_collateral", Deal)
+page_object("deal_own_material", Deal)
+page_object("company_detail", Company)
+page_object("contact_create", Company)
+page_object("collateral_detail", Collateral)
+page_object("collateral_edit", Collateral)
+page_object("collateral_archive", Collateral)
+page_object("content_request_start", ContentRequest)
+page_object("content_request_complete", ContentRequest)
+page_object("content_request_decline", ContentRequest)
 page_object(
     "comments",
     Department,

@@ -1,4 +1,429 @@
-"""collateral API (placeholder until built)."""
+"""The collateral library and content requests (DESIGN §4).
 
-ROUTES: list = []
+``collateral/``: marketing adds assets (multipart with ``file``, or JSON with ``url``), tags
+them by tier and deal stage, archives them (no DELETE: the usage history stays); sales
+records use on a deal with ``use/`` (idempotent). Each asset carries ``usage_count`` and
+``win_rate``; ``stats/`` breaks them down per tier and stage; ``coverage/`` says how often
+sales found what it needed in the library. ``content-requests/``: sales asks, marketing
+``start/``, ``complete/`` or ``decline/``.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import filters, mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from collab_hub.api import IdFilter, TenantViewSet
+from leads.models import (
+    Collateral,
+    CollateralUse,
+    ContentRequest,
+    ContentRequestStatus,
+    Deal,
+    DealStage,
+    Tier,
+)
+from leads.selectors import collateral as selectors
+from leads.services import collateral as services
+
+# Largest collateral upload accepted (bytes).
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+
+FILTER_BACKENDS = [
+    django_filters.rest_framework.DjangoFilterBackend,
+    filters.SearchFilter,
+    filters.OrderingFilter,
+]
+
+
+def _for_org(model, membership):
+    return model.objects.for_org(membership.organization) if membership else model.objects.none()
+
+
+def _visible(model, membership):
+    return model.objects.visible_to(membership) if membership else model.objects.none()
+
+
+# --- Collateral ----------------------------------------------------------------------------
+
+
+class CollateralSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(
+        required=False,
+        allow_null=True,
+        help_text=_("The asset's file (multipart upload); empty when it is a link."),
+    )
+    tiers = serializers.PrimaryKeyRelatedField(
+        queryset=Tier.objects.none(),
+        many=True,
+        required=False,
+        help_text=_("Tier ids the asset is for; empty: every tier."),
+    )
+    stages = serializers.ListField(
+        child=serializers.ChoiceField(choices=DealStage.choices),
+        required=False,
+        max_length=len(DealStage.values),
+        help_text=_("Deal stages the asset is for; empty: every stage."),
+    )
+    usage_count = serializers.IntegerField(read_only=True, help_text=_("Deals it was used on."))
+    deals_won = serializers.IntegerField(read_only=True)
+    deals_lost = serializers.IntegerField(read_only=True)
+    win_rate = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Won ÷ closed deals it was used on (0..1); null while none is closed."),
+    )
+
+    class Meta:
+        model = Collateral
+        fields = [
+            "id", "title", "description", "file", "url", "tiers", "stages", "owner",
+            "created_at", "archived_at", "usage_count", "deals_won", "deals_lost", "win_rate",
+        ]  # fmt: skip
+        read_only_fields = ["owner", "created_at", "archived_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["tiers"].child_relation.queryset = _for_org(Tier, self.context.get("membership"))
+        return fields
+
+    def validate_file(self, value):
+        if value is not None and value.size > MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(
+                _("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
+            )
+        return value
+
+
+class UseSerializer(serializers.Serializer):
+    deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.none())
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["deal"].queryset = _visible(Deal, self.context.get("membership"))
+        return fields
+
+
+class CollateralUseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CollateralUse
+        fields = ["id", "collateral", "deal", "by", "used_at", "stage"]
+
+
+class FiguresSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        allow_null=True, help_text=_("Tier id or stage; null: no tier / overall.")
+    )
+    label = serializers.CharField(allow_blank=True)
+    uses = serializers.IntegerField()
+    won = serializers.IntegerField()
+    lost = serializers.IntegerField()
+    win_rate = serializers.FloatField(allow_null=True)
+
+
+class CollateralStatsSerializer(serializers.Serializer):
+    overall = FiguresSerializer()
+    by_tier = FiguresSerializer(many=True)
+    by_stage = FiguresSerializer(many=True)
+
+
+class CoverageCellSerializer(serializers.Serializer):
+    tier_id = serializers.IntegerField(allow_null=True)
+    tier_name = serializers.CharField(allow_blank=True)
+    stage = serializers.CharField(allow_blank=True)
+    library_uses = serializers.IntegerField()
+    own_material = serializers.IntegerField()
+    coverage = serializers.FloatField(
+        allow_null=True, help_text=_("Library uses ÷ (library uses + own material), 0..1.")
+    )
+
+
+class CoverageSerializer(serializers.Serializer):
+    cells = CoverageCellSerializer(many=True)
+    by_tier = CoverageCellSerializer(many=True)
+    by_stage = CoverageCellSerializer(many=True)
+    total = CoverageCellSerializer()
+
+
+class CoverageQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+
+
+class CollateralFilter(django_filters.FilterSet):
+    tier = IdFilter(method="filter_tier", label=_("For this tier (untagged assets fit all)"))
+    stage = django_filters.ChoiceFilter(
+        choices=DealStage.choices,
+        method="filter_stage",
+        label=_("For this stage (untagged assets fit all)"),
+    )
+    # ``archived=true``: only archived assets; ``false``: the live library; omitted: both.
+    archived = django_filters.BooleanFilter(
+        field_name="archived_at", lookup_expr="isnull", exclude=True
+    )
+    owner = IdFilter(field_name="owner_id")
+
+    class Meta:
+        model = Collateral
+        fields = ["tier", "stage", "archived", "owner"]
+
+    def filter_tier(self, qs, name, value):
+        return selectors.for_tier(qs, value) if value else qs
+
+    def filter_stage(self, qs, name, value):
+        return selectors.for_stage(qs, value) if value else qs
+
+
+def _annotated(pk: int) -> Collateral:
+    return selectors.with_figures(Collateral.objects.filter(pk=pk)).prefetch_related("tiers").get()
+
+
+class CollateralViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    TenantViewSet,
+):
+    """The collateral library, with usage figures on every asset. ``?search=`` looks in title
+    and description; ``?archived=false`` is the live library."""
+
+    queryset = selectors.with_figures(Collateral.objects.all()).prefetch_related("tiers")
+    serializer_class = CollateralSerializer
+    filterset_class = CollateralFilter
+    filter_backends = FILTER_BACKENDS
+    search_fields = list(selectors.SEARCH_FIELDS)
+    ordering_fields = ["title", "created_at", "usage_count", "id"]
+    policy = {
+        "create": "collateral.manage",
+        "update": "collateral.manage",
+        "partial_update": "collateral.manage",
+        "archive": "collateral.manage",
+        "use": "collateral.use",
+    }
+    open_actions = ("stats", "coverage")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        collateral = services.add_collateral(
+            by=self.membership,
+            title=data.get("title", ""),
+            description=data.get("description", ""),
+            file=data.get("file"),
+            url=data.get("url", ""),
+            tiers=data.get("tiers", ()),
+            stages=data.get("stages", ()),
+        )
+        serializer.instance = _annotated(collateral.pk)
+
+    def perform_update(self, serializer):
+        collateral = services.update_collateral(
+            by=self.membership, collateral=serializer.instance, data=serializer.validated_data
+        )
+        serializer.instance = _annotated(collateral.pk)
+
+    @extend_schema(request=None, responses=CollateralSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        """Take the asset out of the library (409 when already archived); it keeps its
+        figures and history."""
+        collateral = services.archive_collateral(by=self.membership, collateral=self.get_object())
+        return Response(
+            CollateralSerializer(
+                _annotated(collateral.pk), context=self.get_serializer_context()
+            ).data
+        )
+
+    @extend_schema(request=UseSerializer, responses=CollateralUseSerializer)
+    @action(detail=True, methods=["post"])
+    def use(self, request, pk=None):
+        """Record that the asset was used on a deal (at the deal's current stage). Recording
+        it again returns the first record: 200 either way."""
+        collateral = self.get_object()
+        data = UseSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        use = services.use_collateral(
+            by=self.membership, collateral=collateral, deal=data.validated_data["deal"]
+        )
+        return Response(CollateralUseSerializer(use).data)
+
+    @extend_schema(request=None, responses=CollateralStatsSerializer)
+    @action(detail=True, methods=["get"])
+    def stats(self, request, pk=None):
+        """Usage and win rate of the asset overall, per tier and per deal stage."""
+        stats = selectors.collateral_stats(collateral=self.get_object())
+        return Response(CollateralStatsSerializer(stats).data)
+
+    @extend_schema(
+        request=None,
+        responses=CoverageSerializer,
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description=_("Needs from then on")),
+            OpenApiParameter("until", OpenApiTypes.DATETIME, description=_("Needs before then")),
+        ],
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def coverage(self, request):
+        """Library coverage per tier × stage: library uses ÷ (library uses + times sales used
+        its own material)."""
+        query = CoverageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        coverage = selectors.library_coverage(
+            organization=self.membership.organization, **query.validated_data
+        )
+        return Response(CoverageSerializer(coverage).data)
+
+
+# --- Content requests ----------------------------------------------------------------------
+
+
+class ContentRequestSerializer(serializers.ModelSerializer):
+    deal = serializers.PrimaryKeyRelatedField(
+        queryset=Deal.objects.none(), allow_null=True, required=False
+    )
+    tier = serializers.PrimaryKeyRelatedField(
+        queryset=Tier.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text=_("Omitted with a deal: the tier of the deal's company."),
+    )
+    stage = serializers.ChoiceField(
+        choices=DealStage.choices,
+        allow_blank=True,
+        required=False,
+        help_text=_("Omitted with a deal: the deal's current stage."),
+    )
+
+    class Meta:
+        model = ContentRequest
+        fields = [
+            "id", "title", "need", "deal", "tier", "stage", "due_date", "status",
+            "requested_by", "assignee", "own_material", "collateral", "resolution_note",
+            "created_at", "closed_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "status", "requested_by", "assignee", "own_material", "collateral",
+            "resolution_note", "created_at", "closed_at",
+        ]  # fmt: skip
+
+    def get_fields(self):
+        fields = super().get_fields()
+        membership = self.context.get("membership")
+        fields["deal"].queryset = _visible(Deal, membership)
+        fields["tier"].queryset = _for_org(Tier, membership)
+        return fields
+
+
+class CompleteSerializer(serializers.Serializer):
+    collateral = serializers.PrimaryKeyRelatedField(
+        queryset=Collateral.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text=_("The library asset that answers the request."),
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["collateral"].queryset = _for_org(Collateral, self.context.get("membership"))
+        return fields
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class ContentRequestFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ContentRequestStatus.choices)
+    stage = django_filters.ChoiceFilter(choices=DealStage.choices)
+    deal = IdFilter(field_name="deal_id")
+    tier = IdFilter(field_name="tier_id")
+    requested_by = IdFilter(field_name="requested_by_id")
+    assignee = IdFilter(field_name="assignee_id")
+    own_material = django_filters.BooleanFilter(
+        method="filter_own_material", label=_("Shadow collateral: sales used its own material")
+    )
+
+    class Meta:
+        model = ContentRequest
+        fields = ["status", "stage", "deal", "tier", "requested_by", "assignee"]
+
+    def filter_own_material(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.exclude(own_material="") if value else qs.filter(own_material="")
+
+
+class ContentRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TenantViewSet
+):
+    """Sales asks marketing for material; marketing works the request:
+    ``open → in_progress → done | declined`` (409 otherwise)."""
+
+    queryset = ContentRequest.objects.all()
+    serializer_class = ContentRequestSerializer
+    filterset_class = ContentRequestFilter
+    filter_backends = FILTER_BACKENDS
+    search_fields = ["title", "need"]
+    ordering_fields = ["created_at", "due_date", "id"]
+    policy = {
+        "create": "content_requests.create",
+        "start": "content_requests.handle",
+        "complete": "content_requests.handle",
+        "decline": "content_requests.handle",
+    }
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.request_content(
+            by=self.membership,
+            title=data.get("title", ""),
+            need=data.get("need", ""),
+            deal=data.get("deal"),
+            due_date=data.get("due_date"),
+            tier=data.get("tier"),
+            stage=data.get("stage") or None,
+        )
+
+    def _act(self, request, serializer_class, service):
+        content_request = self.get_object()
+        kwargs = {}
+        if serializer_class is not None:
+            data = serializer_class(data=request.data, context=self.get_serializer_context())
+            data.is_valid(raise_exception=True)
+            kwargs = data.validated_data
+        content_request = service(by=self.membership, request=content_request, **kwargs)
+        return Response(
+            ContentRequestSerializer(content_request, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(request=None, responses=ContentRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        """``open → in_progress``; you become the assignee."""
+        return self._act(request, None, services.start_content_request)
+
+    @extend_schema(request=CompleteSerializer, responses=ContentRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """``open | in_progress → done``, optionally with the asset that answers it."""
+        return self._act(request, CompleteSerializer, services.complete_content_request)
+
+    @extend_schema(request=DeclineSerializer, responses=ContentRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """``open | in_progress → declined`` with a reason the requester reads."""
+        return self._act(request, DeclineSerializer, services.decline_content_request)
+
+
+ROUTES = [
+    ("collateral", CollateralViewSet, "collateral"),
+    ("content-requests", ContentRequestViewSet, "content-request"),
+]
 URLS: list = []

@@ -1,4 +1,459 @@
-"""deals API (placeholder until built)."""
+"""Companies, contacts and deals (DESIGN §4): list, search, create, update, and the deal
+actions ``advance/``, ``win/``, ``lose/`` and ``own-material/``.
 
-ROUTES: list = []
+Deals are never deleted: a deal ends won or lost, and keeps its history. Services do the
+work and answer 400/403/409 through ``collab_hub.exceptions``.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import filters, mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import Membership
+from collab_hub.api import IdFilter, TenantViewSet
+from leads.api.collateral import ContentRequestSerializer
+from leads.models import (
+    OPEN_DEAL_STAGES,
+    CollateralUse,
+    Company,
+    Contact,
+    Deal,
+    DealKind,
+    DealSource,
+    DealStage,
+    DealStageChange,
+    LostReason,
+    Tier,
+)
+from leads.services import collateral as collateral_services
+from leads.services import deals as services
+
+FILTER_BACKENDS = [
+    django_filters.rest_framework.DjangoFilterBackend,
+    filters.SearchFilter,
+    filters.OrderingFilter,
+]
+
+
+def _scoped(model, membership):
+    return model.objects.for_org(membership.organization) if membership else model.objects.none()
+
+
+class ScopedFieldsMixin:
+    """Related-row fields choose only among the caller's organization's rows (another
+    organization's id is "does not exist", a 400)."""
+
+    scoped_fields: dict[str, type] = {}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        membership = self.context.get("membership")
+        for name, model in self.scoped_fields.items():
+            if name in fields and not fields[name].read_only:
+                field = fields[name]
+                target = getattr(field, "child_relation", field)
+                target.queryset = _scoped(model, membership)
+        return fields
+
+
+def _country(value: str) -> str:
+    value = value.strip().upper()
+    if value and (len(value) != 2 or not value.isalpha()):
+        raise serializers.ValidationError(_("Use a two-letter country code, e.g. PL."))
+    return value
+
+
+# --- Companies -----------------------------------------------------------------------------
+
+
+class CompanySerializer(ScopedFieldsMixin, serializers.ModelSerializer):
+    scoped_fields = {"tier": Tier, "owner": Membership}
+    tier = serializers.PrimaryKeyRelatedField(
+        queryset=Tier.objects.none(), allow_null=True, required=False
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=Membership.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text=_("Membership id of the account owner; omitted: you."),
+    )
+
+    class Meta:
+        model = Company
+        fields = [
+            "id", "name", "domain", "industry", "country", "employees", "annual_revenue",
+            "tier", "owner", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at"]
+        # The domain's uniqueness per organization is checked below, with a clear message.
+        validators: list = []
+
+    def validate_country(self, value: str) -> str:
+        return _country(value)
+
+    def validate_domain(self, value: str) -> str:
+        domain = services.normalize_domain(value)
+        membership = self.context.get("membership")
+        if domain and membership is not None:
+            clash = Company.objects.for_org(membership.organization).filter(domain__iexact=domain)
+            if self.instance is not None:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise serializers.ValidationError(_("A company with this domain already exists."))
+        return domain
+
+
+class CompanyFilter(django_filters.FilterSet):
+    tier = IdFilter(field_name="tier_id")
+    owner = IdFilter(field_name="owner_id")
+
+    class Meta:
+        model = Company
+        fields = ["tier", "owner", "country", "industry"]
+
+
+class CompanyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    TenantViewSet,
+):
+    """Customer companies. ``?search=`` looks in name and domain. Not deletable: deals and
+    contacts keep pointing at them."""
+
+    queryset = Company.objects.all()
+    serializer_class = CompanySerializer
+    filterset_class = CompanyFilter
+    filter_backends = FILTER_BACKENDS
+    search_fields = ["name", "domain"]
+    ordering_fields = ["name", "created_at", "id"]
+    policy = {
+        "create": "deals.manage",
+        "update": "deals.manage",
+        "partial_update": "deals.manage",
+    }
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_company(
+            by=self.membership, data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_company(
+            by=self.membership, company=serializer.instance, data=serializer.validated_data
+        )
+
+
+# --- Contacts ------------------------------------------------------------------------------
+
+
+class ContactSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
+    scoped_fields = {"company": Company}
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.none())
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "company", "first_name", "last_name", "email", "title", "phone", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at"]
+        validators: list = []
+
+    def validate_email(self, value: str) -> str:
+        value = value.strip().lower()
+        membership = self.context.get("membership")
+        if membership is not None:
+            clash = Contact.objects.for_org(membership.organization).filter(email__iexact=value)
+            if self.instance is not None:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise serializers.ValidationError(_("A contact with this email already exists."))
+        return value
+
+
+class ContactFilter(django_filters.FilterSet):
+    company = IdFilter(field_name="company_id")
+
+    class Meta:
+        model = Contact
+        fields = ["company"]
+
+
+class ContactViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    TenantViewSet,
+):
+    """People at customer companies. ``?search=`` looks in email, first and last name and the
+    company's name."""
+
+    queryset = Contact.objects.all()
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    filter_backends = FILTER_BACKENDS
+    search_fields = ["email", "first_name", "last_name", "company__name"]
+    ordering_fields = ["last_name", "created_at", "id"]
+    policy = {
+        "create": "deals.manage",
+        "update": "deals.manage",
+        "partial_update": "deals.manage",
+    }
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_contact(
+            by=self.membership, data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_contact(
+            by=self.membership, contact=serializer.instance, data=serializer.validated_data
+        )
+
+
+# --- Deals ---------------------------------------------------------------------------------
+
+
+class DealSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
+    """A deal as integrations see it (DESIGN §4 key fields first)."""
+
+    scoped_fields = {"company": Company, "contact": Contact, "owner": Membership}
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.none())
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.none(), allow_null=True, required=False
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=Membership.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text=_("Membership id of a sales member; omitted: you."),
+    )
+    kind = serializers.ChoiceField(choices=DealKind.choices, required=False)
+    # Empty unless the deal was lost.
+    lost_reason = serializers.ChoiceField(
+        choices=LostReason.choices, allow_blank=True, read_only=True
+    )
+    missing_features = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=_("Set when lost for a feature.")
+    )
+
+    class Meta:
+        model = Deal
+        fields = [
+            "id", "name", "company", "owner", "value", "stage", "kind", "source",
+            "lost_reason", "close_date", "contact", "lost_note", "missing_features",
+            "closed_at", "lead", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "stage", "source", "lost_note", "closed_at", "lead", "created_at", "updated_at",
+        ]  # fmt: skip
+        extra_kwargs = {"name": {"required": False, "allow_blank": True}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if isinstance(self.instance, Deal):
+            # A deal stays with its company; its contact and name may change.
+            fields["company"].read_only = True
+        return fields
+
+    def validate(self, attrs):
+        company = attrs.get("company") or getattr(self.instance, "company", None)
+        contact = attrs.get("contact")
+        if contact is not None and company is not None and contact.company_id != company.pk:
+            raise serializers.ValidationError(
+                {"contact": _("The contact must work at the deal's company.")}
+            )
+        return attrs
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DealStageChange
+        fields = ["from_stage", "to_stage", "by", "at", "note"]
+
+
+class DealCollateralUseSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="collateral.title", read_only=True)
+
+    class Meta:
+        model = CollateralUse
+        fields = ["id", "collateral", "title", "by", "used_at", "stage"]
+
+
+class DealDetailSerializer(DealSerializer):
+    stage_changes = StageChangeSerializer(many=True, read_only=True)
+    collateral_uses = DealCollateralUseSerializer(many=True, read_only=True)
+
+    class Meta(DealSerializer.Meta):
+        fields = [*DealSerializer.Meta.fields, "stage_changes", "collateral_uses"]
+
+
+class AdvanceSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(
+        choices=[(stage.value, stage.label) for stage in OPEN_DEAL_STAGES],
+        help_text=_("An open stage; win/ and lose/ close a deal."),
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class WinSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class LoseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=LostReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    feature_requests = serializers.ListField(
+        child=serializers.CharField(max_length=services.FEATURE_NAME_MAX, allow_blank=True),
+        required=False,
+        max_length=50,
+        help_text=_(
+            "Names of the features the customer missed (strings for now; the roadmap links "
+            "them to feature requests). Required, at least one, when the reason is "
+            "missing_feature; ignored otherwise."
+        ),
+    )
+
+
+class OwnMaterialSerializer(serializers.Serializer):
+    description = serializers.CharField(
+        max_length=5000, help_text=_("The material sales used instead of the library's.")
+    )
+    missing = serializers.CharField(
+        max_length=5000, help_text=_("What the library was missing: marketing's brief.")
+    )
+
+
+class DealFilter(django_filters.FilterSet):
+    stage = django_filters.MultipleChoiceFilter(choices=DealStage.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=DealKind.choices)
+    source = django_filters.MultipleChoiceFilter(choices=DealSource.choices)
+    owner = IdFilter(field_name="owner_id")
+    company = IdFilter(field_name="company_id")
+    closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+
+    class Meta:
+        model = Deal
+        fields = ["stage", "kind", "source", "owner", "company"]
+
+
+class DealViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    TenantViewSet,
+):
+    """Deals. Created here they have source ``sales``; the stage changes only through the
+    actions (409 on a closed deal). ``?search=`` looks in the deal's name and its company's
+    name and domain. There is no DELETE: a deal ends won or lost."""
+
+    queryset = Deal.objects.all()
+    serializer_class = DealSerializer
+    filterset_class = DealFilter
+    filter_backends = FILTER_BACKENDS
+    search_fields = ["name", "company__name", "company__domain"]
+    ordering_fields = ["created_at", "updated_at", "value", "close_date", "closed_at", "id"]
+    policy = {
+        "create": "deals.manage",
+        "update": "deals.manage",
+        "partial_update": "deals.manage",
+        "advance": "deals.manage",
+        "win": "deals.manage",
+        "lose": "deals.manage",
+        "own_material": "content_requests.create",
+    }
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return DealDetailSerializer
+        return super().get_serializer_class()
+
+    def retrieve(self, request, *args, **kwargs):
+        deal = self.get_object()
+        deal = (
+            type(deal)
+            .objects.filter(pk=deal.pk)
+            .prefetch_related("stage_changes", "collateral_uses__collateral")
+            .get()
+        )
+        return Response(DealDetailSerializer(deal, context=self.get_serializer_context()).data)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        company = data["company"]
+        serializer.instance = services.open_deal(
+            by=self.membership,
+            company=company,
+            name=data.get("name") or "",
+            source=DealSource.SALES,
+            value=data.get("value", 0),
+            kind=data.get("kind", DealKind.NEW),
+            contact=data.get("contact"),
+            owner=data.get("owner"),
+            close_date=data.get("close_date"),
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_deal(
+            by=self.membership, deal=serializer.instance, data=serializer.validated_data
+        )
+
+    def _act(self, request, serializer_class, service):
+        deal = self.get_object()
+        data = serializer_class(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        deal = service(by=self.membership, deal=deal, **data.validated_data)
+        return Response(DealSerializer(deal, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=AdvanceSerializer, responses=DealSerializer)
+    @action(detail=True, methods=["post"])
+    def advance(self, request, pk=None):
+        """Move an open deal to another open stage (back as well as forward)."""
+        return self._act(request, AdvanceSerializer, services.advance_deal)
+
+    @extend_schema(request=WinSerializer, responses=DealSerializer)
+    @action(detail=True, methods=["post"])
+    def win(self, request, pk=None):
+        """``open → won``."""
+        return self._act(request, WinSerializer, services.win_deal)
+
+    @extend_schema(request=LoseSerializer, responses=DealSerializer)
+    @action(detail=True, methods=["post"])
+    def lose(self, request, pk=None):
+        """``open → lost`` with a reason; ``missing_feature`` needs ``feature_requests``."""
+        return self._act(request, LoseSerializer, services.lose_deal)
+
+    @extend_schema(
+        request=OwnMaterialSerializer, responses={status.HTTP_201_CREATED: ContentRequestSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="own-material")
+    def own_material(self, request, pk=None):
+        """Sales used its own material on the deal instead of the library's: this becomes a
+        content request to marketing and counts in the library's coverage."""
+        deal = self.get_object()
+        data = OwnMaterialSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        content_request = collateral_services.record_own_material(
+            by=self.membership, deal=deal, **data.validated_data
+        )
+        return Response(
+            ContentRequestSerializer(content_request, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+ROUTES = [
+    ("companies", CompanyViewSet, "company"),
+    ("contacts", ContactViewSet, "contact"),
+    ("deals", DealViewSet, "deal"),
+]
 URLS: list = []

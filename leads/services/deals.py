@@ -1,20 +1,38 @@
-"""Companies, contacts and deals: the customer side that converted leads and sales create."""
+"""Companies, contacts and deals: the customer side that converted leads and sales create.
+
+Deal stages (DESIGN §3.1): ``qualification → proposal → negotiation → won | lost``. Sales may
+move an open deal to any other open stage (backwards too: a proposal can go back to
+qualification when the buyer changes); every move is a ``DealStageChange`` and an event.
+``won`` and ``lost`` are reached only through ``win_deal`` / ``lose_deal``, and a closed deal
+does not move again (409). Deals are archived by closing them, never deleted.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import DepartmentKind, Membership, Role
 from accounts.policy import can
-from collab_hub.exceptions import NotAllowed
+from collab_hub.exceptions import DomainError, IllegalTransition, NotAllowed
 from collab_hub.notifications.services import record_event
-from leads.models import Company, Contact, Deal, DealStage, DealStageChange, Lead
-
-if TYPE_CHECKING:
-    from accounts.models import Membership
+from leads.models import (
+    OPEN_DEAL_STAGES,
+    Company,
+    Contact,
+    Deal,
+    DealKind,
+    DealSource,
+    DealStage,
+    DealStageChange,
+    Lead,
+    LostReason,
+)
 
 # Mail providers whose domain says nothing about the company.
 FREE_MAIL_DOMAINS = frozenset(
@@ -22,6 +40,35 @@ FREE_MAIL_DOMAINS = frozenset(
      "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de",
      "wp.pl", "o2.pl", "onet.pl", "interia.pl", "yandex.ru", "mail.ru"}
 )  # fmt: skip
+
+# Company and contact fields a person or an integration may set.
+COMPANY_FIELDS = (
+    "name", "domain", "industry", "country", "employees", "annual_revenue", "tier", "owner",
+)  # fmt: skip
+CONTACT_FIELDS = ("company", "first_name", "last_name", "email", "title", "phone")
+# Deal fields ``update_deal`` changes; stage, source and the outcome have their own services.
+DEAL_FIELDS = ("name", "value", "close_date", "kind", "contact", "owner")
+# Longest name of a missing feature kept on a lost deal (a feature request's title length).
+FEATURE_NAME_MAX = 200
+
+
+def _require(membership: Membership, action: str, obj: Any = None) -> None:
+    if not can(membership, action, obj):
+        raise NotAllowed(_("Your role does not allow this action."))
+
+
+def _same_org(obj: Any, organization_id: int, message: str, code: str) -> None:
+    if obj is not None and obj.organization_id != organization_id:
+        raise DomainError(message, code=code)
+
+
+def normalize_domain(value: str) -> str:
+    """``"https://www.Acme.com/about"`` → ``"acme.com"``: how a company's domain is stored."""
+    domain = (value or "").strip().lower()
+    for prefix in ("https://", "http://"):
+        domain = domain.removeprefix(prefix)
+    domain = domain.split("/", 1)[0].split("?", 1)[0].removeprefix("www.")
+    return domain.strip(".")
 
 
 def email_domain(email: str) -> str:
@@ -65,11 +112,222 @@ def contact_for_lead(lead: Lead, *, company: Company) -> Contact:
             company=company,
             first_name=lead.first_name,
             last_name=lead.last_name,
-            email=lead.email,
+            email=lead.email.strip().lower(),
             title=lead.title,
             phone=lead.phone,
         )
     return contact
+
+
+def _sales_managers(organization_id: int) -> list[Membership]:
+    return list(
+        Membership.objects.for_org(organization_id).filter(
+            is_active=True, department__kind=DepartmentKind.SALES, role=Role.MANAGER
+        )
+    )
+
+
+def _check_deal_owner(owner: Membership | None, organization_id: int) -> None:
+    """A deal's owner is an active member of the organization who may manage deals."""
+    if owner is None:
+        return
+    if (
+        owner.organization_id != organization_id
+        or not owner.is_active
+        or not can(owner, "deals.manage")
+    ):
+        raise DomainError(_("The owner must be an active member of sales."), code="invalid_owner")
+
+
+def _clean_value(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value if value not in (None, "") else 0))
+    except (InvalidOperation, ValueError):
+        raise DomainError(_("Enter the deal's value as a number."), code="invalid_value") from None
+    if not amount.is_finite() or amount < 0:
+        raise DomainError(_("A deal's value cannot be negative."), code="invalid_value")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _changes(obj: Any, data: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, list[Any]]:
+    """Apply ``data`` to ``obj``; returns ``{field: [old, new]}`` of what changed, JSON-ready
+    (related rows as their ids), for the event that keeps the record's change history."""
+    changed: dict[str, list[Any]] = {}
+    for key, value in data.items():
+        if key not in allowed:
+            continue
+        old = getattr(obj, key)
+        if old == value:
+            continue
+        setattr(obj, key, value)
+        changed[key] = [_jsonable(old), _jsonable(value)]
+    return changed
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# --- Companies and contacts ----------------------------------------------------------------
+
+
+def _check_company(company: Company) -> None:
+    organization_id = company.organization_id
+    company.name = company.name.strip()
+    if not company.name:
+        raise DomainError(_("A company needs a name."), code="invalid_name")
+    company.domain = normalize_domain(company.domain)
+    company.country = (company.country or "").strip().upper()
+    _same_org(
+        company.tier, organization_id, _("Choose a tier of your organization."), "invalid_tier"
+    )
+    if company.owner is not None and (
+        company.owner.organization_id != organization_id or not company.owner.is_active
+    ):
+        raise DomainError(
+            _("The account owner must be an active member of your organization."),
+            code="invalid_owner",
+        )
+    if (
+        company.domain
+        and Company.objects.for_org(organization_id)
+        .filter(domain__iexact=company.domain)
+        .exclude(pk=company.pk)
+        .exists()
+    ):
+        raise DomainError(
+            _("A company with the domain %(domain)s already exists.") % {"domain": company.domain},
+            code="duplicate",
+        )
+
+
+def _save_unique(obj: Any, message: str) -> None:
+    """Save; a concurrent duplicate that slipped past the check is the same 400 ``duplicate``."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise DomainError(message, code="duplicate") from None
+
+
+@transaction.atomic
+def create_company(*, by: Membership, data: dict[str, Any]) -> Company:
+    """Create a company from validated ``data`` (keys of ``COMPANY_FIELDS``).
+
+    Sales only (``deals.manage``). The domain is normalized (``https://www.acme.com/`` →
+    ``acme.com``) and unique in the organization: a duplicate is a ``DomainError`` (400, code
+    ``duplicate``). Tier and owner must belong to the organization. Emits ``company.created``.
+    """
+    _require(by, "deals.manage")
+    fields = {key: value for key, value in data.items() if key in COMPANY_FIELDS}
+    fields.setdefault("owner", by)
+    company = Company(organization_id=by.organization_id, **fields)
+    _check_company(company)
+    _save_unique(company, _("A company with this domain already exists."))
+    record_event(organization=by.organization, actor=by, verb="company.created", target=company)
+    return company
+
+
+@transaction.atomic
+def update_company(*, by: Membership, company: Company, data: dict[str, Any]) -> Company:
+    """Change a company's details (keys of ``COMPANY_FIELDS``) with the same checks as
+    ``create_company``. Emits ``company.updated`` with ``{field: [old, new]}`` when anything
+    changed."""
+    _require(by, "deals.manage", company)
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    changed = _changes(company, data, COMPANY_FIELDS)
+    _check_company(company)
+    if changed:
+        _save_unique(company, _("A company with this domain already exists."))
+        record_event(
+            organization=by.organization,
+            actor=by,
+            verb="company.updated",
+            target=company,
+            payload={"changes": changed},
+        )
+    return company
+
+
+@transaction.atomic
+def find_or_create_company(*, by: Membership, name: str, domain: str = "") -> Company:
+    """The company sales means when it types a name (and maybe a domain): an existing one
+    with that domain, else with that name (case-insensitive), else a new one."""
+    _require(by, "deals.manage")
+    companies = Company.objects.for_org(by.organization_id)
+    domain = normalize_domain(domain)
+    company = companies.filter(domain__iexact=domain).first() if domain else None
+    if company is None and name.strip():
+        company = companies.filter(name__iexact=name.strip()).first()
+    if company is None:
+        company = create_company(by=by, data={"name": name or domain, "domain": domain})
+    return company
+
+
+def _check_contact(contact: Contact) -> None:
+    organization_id = contact.organization_id
+    contact.email = (contact.email or "").strip().lower()
+    if not contact.email:
+        raise DomainError(_("A contact needs an email address."), code="invalid_email")
+    _same_org(
+        contact.company,
+        organization_id,
+        _("Choose a company of your organization."),
+        "invalid_company",
+    )
+    if (
+        Contact.objects.for_org(organization_id)
+        .filter(email__iexact=contact.email)
+        .exclude(pk=contact.pk)
+        .exists()
+    ):
+        raise DomainError(
+            _("A contact with the email %(email)s already exists.") % {"email": contact.email},
+            code="duplicate",
+        )
+
+
+@transaction.atomic
+def create_contact(*, by: Membership, data: dict[str, Any]) -> Contact:
+    """Create a contact at a company of the organization (``data`` keys of
+    ``CONTACT_FIELDS``). The email is unique in the organization (400 ``duplicate``).
+    Sales only. Emits ``contact.created``."""
+    _require(by, "deals.manage")
+    fields = {key: value for key, value in data.items() if key in CONTACT_FIELDS}
+    contact = Contact(organization_id=by.organization_id, **fields)
+    _check_contact(contact)
+    _save_unique(contact, _("A contact with this email already exists."))
+    record_event(organization=by.organization, actor=by, verb="contact.created", target=contact)
+    return contact
+
+
+@transaction.atomic
+def update_contact(*, by: Membership, contact: Contact, data: dict[str, Any]) -> Contact:
+    """Change a contact (keys of ``CONTACT_FIELDS``; moving it to another company of the
+    organization is allowed). Emits ``contact.updated`` when anything changed."""
+    _require(by, "deals.manage", contact)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    changed = _changes(contact, data, CONTACT_FIELDS)
+    _check_contact(contact)
+    if changed:
+        _save_unique(contact, _("A contact with this email already exists."))
+        record_event(
+            organization=by.organization,
+            actor=by,
+            verb="contact.updated",
+            target=contact,
+            payload={"changes": changed},
+        )
+    return contact
+
+
+# --- Deals ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -87,18 +345,33 @@ def open_deal(
     close_date: Any = None,
 ) -> Deal:
     """Open a deal at ``qualification`` (from a converted lead, or created by sales directly
-    with source ``sales``). Emits ``deal.opened`` to the owner when someone else opened it."""
-    if not can(by, "deals.manage", company):
-        raise NotAllowed(_("Your role does not allow this action."))
+    with source ``sales``). Emits ``deal.opened`` to the owner when someone else opened it.
+
+    Sales only (``deals.manage``). The owner defaults to ``by``; naming someone else on a
+    deal sales creates directly needs ``leads.reassign`` (a converted lead keeps the lead's
+    owner). The owner must be an active member who may manage deals; the contact must work
+    at ``company``; the value must not be negative (400 otherwise).
+    """
+    _require(by, "deals.manage", company)
+    if lead is None and owner is not None and owner.pk != by.pk:
+        _require(by, "leads.reassign")
+    owner = owner or by
+    _check_deal_owner(owner, company.organization_id)
+    if source not in DealSource.values:
+        raise DomainError(_("Unknown deal source."), code="invalid_source")
+    if kind not in DealKind.values:
+        raise DomainError(_("Unknown kind of deal."), code="invalid_kind")
+    if contact is not None and contact.company_id != company.pk:
+        raise DomainError(_("The contact must work at the deal's company."), code="invalid_contact")
     deal = Deal.objects.create(
         organization_id=company.organization_id,
         company=company,
         contact=contact,
         name=name.strip() or company.name,
-        value=Decimal(str(value or 0)),
+        value=_clean_value(value),
         kind=kind,
         source=source,
-        owner=owner or by,
+        owner=owner,
         lead=lead,
         close_date=close_date,
     )
@@ -116,5 +389,245 @@ def open_deal(
         target=deal,
         payload={"stage": deal.stage, "value": str(deal.value), "source": source},
         recipients=[deal.owner] if deal.owner else [],
+    )
+    return deal
+
+
+def _lock(deal: Deal) -> Deal:
+    return (
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("organization", "owner", "company")
+        .get(pk=deal.pk)
+    )
+
+
+@transaction.atomic
+def update_deal(*, by: Membership, deal: Deal, data: dict[str, Any]) -> Deal:
+    """Change a deal's name, value, expected close date, kind, contact or owner (keys of
+    ``DEAL_FIELDS``; stage and outcome have their own services).
+
+    Sales only. Giving someone else's deal a new owner needs ``leads.reassign`` (sales
+    managers); a rep may hand over a deal they own. A closed deal keeps its value and kind
+    (409 ``deal_closed``): the won revenue and the reports built on it do not change after
+    the fact. Emits ``deal.updated`` with ``{field: [old, new]}``; a new owner is notified.
+    """
+    _require(by, "deals.manage", deal)
+    deal = _lock(deal)
+    data = {key: value for key, value in data.items() if key in DEAL_FIELDS}
+    if "value" in data:
+        data["value"] = _clean_value(data["value"])
+    if "name" in data:
+        data["name"] = (data["name"] or "").strip() or deal.name
+    previous_owner_id = deal.owner_id
+    changed = _changes(deal, data, DEAL_FIELDS)
+    if not changed:
+        return deal
+    if "owner" in changed:
+        if previous_owner_id != by.pk:
+            _require(by, "leads.reassign")
+        if deal.owner is None:
+            raise DomainError(_("A deal needs an owner."), code="invalid_owner")
+        _check_deal_owner(deal.owner, deal.organization_id)
+    if not deal.is_open and {"value", "kind"} & set(changed):
+        raise IllegalTransition(
+            _("A closed deal's value and kind no longer change."), code="deal_closed"
+        )
+    if "kind" in changed and deal.kind not in DealKind.values:
+        raise DomainError(_("Unknown kind of deal."), code="invalid_kind")
+    if deal.contact is not None and (
+        deal.contact.organization_id != deal.organization_id
+        or deal.contact.company_id != deal.company_id
+    ):
+        raise DomainError(_("The contact must work at the deal's company."), code="invalid_contact")
+    deal.save()
+    record_event(
+        organization=deal.organization,
+        actor=by,
+        verb="deal.updated",
+        target=deal,
+        payload={"changes": changed},
+        recipients=[deal.owner] if "owner" in changed and deal.owner else [],
+    )
+    return deal
+
+
+def _closed(deal: Deal) -> IllegalTransition:
+    return IllegalTransition(
+        _("The deal is already %(stage)s; a closed deal does not move.")
+        % {"stage": DealStage(deal.stage).label.lower()},
+        code=f"deal_{deal.stage}",
+    )
+
+
+def _record_stage(deal: Deal, to: str, *, by: Membership, note: str = "") -> str:
+    previous = deal.stage
+    DealStageChange.objects.create(
+        organization_id=deal.organization_id,
+        deal=deal,
+        from_stage=previous,
+        to_stage=to,
+        by=by,
+        note=note,
+    )
+    deal.stage = to
+    return previous
+
+
+@transaction.atomic
+def advance_deal(*, by: Membership, deal: Deal, stage: str, note: str = "") -> Deal:
+    """Move an open deal to another open stage (forwards, or back when the buyer goes back).
+
+    ``stage`` must be ``qualification``, ``proposal`` or ``negotiation`` (400 ``invalid_stage``;
+    ``won``/``lost`` go through ``win_deal``/``lose_deal``). A closed deal is a 409
+    (``deal_won``/``deal_lost``), and so is a move to the stage it is already in
+    (``same_stage``). Records the change and emits ``deal.advanced`` (payload ``from``, ``to``
+    and ``direction`` ``forward``/``back``) to the owner when someone else moved it.
+    """
+    _require(by, "deals.manage", deal)
+    if stage not in OPEN_DEAL_STAGES:
+        raise DomainError(
+            _("Move a deal to qualification, proposal or negotiation; win or lose it instead."),
+            code="invalid_stage",
+        )
+    deal = _lock(deal)
+    if not deal.is_open:
+        raise _closed(deal)
+    if deal.stage == stage:
+        raise IllegalTransition(
+            _("The deal is already in %(stage)s.") % {"stage": DealStage(stage).label.lower()},
+            code="same_stage",
+        )
+    previous = _record_stage(deal, stage, by=by, note=note)
+    deal.save(update_fields=["stage", "updated_at"])
+    order = list(OPEN_DEAL_STAGES)
+    record_event(
+        organization=deal.organization,
+        actor=by,
+        verb="deal.advanced",
+        target=deal,
+        payload={
+            "from": previous,
+            "to": stage,
+            "direction": "forward" if order.index(stage) > order.index(previous) else "back",
+            "value": str(deal.value),
+        },
+        recipients=[deal.owner] if deal.owner else [],
+    )
+    return deal
+
+
+def _outcome_recipients(deal: Deal) -> list[Membership]:
+    """Who hears that a deal closed: its owner, the sales managers, and the marketer whose
+    lead it came from (marketing learns which leads became revenue)."""
+    recipients = [*([deal.owner] if deal.owner else []), *_sales_managers(deal.organization_id)]
+    if deal.lead_id:
+        marketer = (
+            Lead.objects.filter(pk=deal.lead_id).values_list("marketing_owner", flat=True).first()
+        )
+        if marketer:
+            recipients.extend(Membership.objects.filter(pk=marketer))
+    return recipients
+
+
+def _close(deal: Deal, stage: str, *, by: Membership, note: str) -> str:
+    if not deal.is_open:
+        raise _closed(deal)
+    previous = _record_stage(deal, stage, by=by, note=note)
+    deal.closed_at = timezone.now()
+    if deal.close_date is None:
+        deal.close_date = timezone.localdate()
+    return previous
+
+
+@transaction.atomic
+def win_deal(*, by: Membership, deal: Deal, note: str = "") -> Deal:
+    """``open → won``: sets ``closed_at`` (and the close date, when none was expected),
+    records the change and emits ``deal.won`` to the owner, the sales managers and the
+    marketer of the originating lead. A closed deal is a 409."""
+    _require(by, "deals.manage", deal)
+    deal = _lock(deal)
+    previous = _close(deal, DealStage.WON, by=by, note=note)
+    deal.save()
+    # The handoff flow (issue: sales ↔ CS) opens the won deal's Handoff here.
+    record_event(
+        organization=deal.organization,
+        actor=by,
+        verb="deal.won",
+        target=deal,
+        payload={"from": previous, "value": str(deal.value), "kind": deal.kind},
+        recipients=_outcome_recipients(deal),
+    )
+    return deal
+
+
+def clean_feature_names(names: Any) -> list[str]:
+    """Feature names as a lost deal stores them: stripped, blanks dropped, duplicates (case
+    ignored) removed, order kept; a name longer than ``FEATURE_NAME_MAX`` is a 400."""
+    if isinstance(names, str):
+        names = [names]
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for name in names or ():
+        name = str(name).strip()
+        if not name or name.lower() in seen:
+            continue
+        if len(name) > FEATURE_NAME_MAX:
+            raise DomainError(
+                _("A feature name has at most %(n)d characters.") % {"n": FEATURE_NAME_MAX},
+                code="invalid_feature_requests",
+            )
+        seen.add(name.lower())
+        cleaned.append(name)
+    return cleaned
+
+
+@transaction.atomic
+def lose_deal(
+    *,
+    by: Membership,
+    deal: Deal,
+    reason: str,
+    note: str = "",
+    feature_requests: list[str] | tuple[str, ...] = (),
+) -> Deal:
+    """``open → lost`` with a reason from ``LostReason`` (400 ``invalid_reason`` otherwise).
+
+    ``feature_requests`` are the *names* of the features the customer missed (plain strings
+    for now; the roadmap flow links them to feature requests). With reason
+    ``missing_feature`` at least one name is required (400 ``feature_requests_required``)
+    and they are stored in ``Deal.missing_features``; with any other reason they are
+    ignored. A closed deal is a 409. Records the change and emits ``deal.lost`` (reason,
+    note, missing features) to the owner, the sales managers and the lead's marketer.
+    """
+    _require(by, "deals.manage", deal)
+    if reason not in LostReason.values:
+        raise DomainError(
+            _("Choose why the deal was lost: %(reasons)s.")
+            % {"reasons": ", ".join(LostReason.values)},
+            code="invalid_reason",
+        )
+    features = clean_feature_names(feature_requests) if reason == LostReason.MISSING_FEATURE else []
+    if reason == LostReason.MISSING_FEATURE and not features:
+        raise DomainError(_("Name at least one missing feature."), code="feature_requests_required")
+    deal = _lock(deal)
+    previous = _close(deal, DealStage.LOST, by=by, note=note)
+    deal.lost_reason = reason
+    deal.lost_note = note
+    deal.missing_features = features
+    deal.save()
+    record_event(
+        organization=deal.organization,
+        actor=by,
+        verb="deal.lost",
+        target=deal,
+        payload={
+            "from": previous,
+            "value": str(deal.value),
+            "reason": reason,
+            "reason_label": str(LostReason(reason).label),
+            "note": note,
+            "missing_features": features,
+        },
+        recipients=_outcome_recipients(deal),
     )
     return deal

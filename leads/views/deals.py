@@ -1,3 +1,482 @@
-"""Browser pages: deals (placeholder until built)."""
+"""Browser pages for deals and companies: the pipeline board (advance / win / lose in place
+with htmx), the deal page (company, contacts, collateral used and the "use collateral" picker,
+"we used our own material", stage history, discussion), the new-deal form, and the company
+page (contacts, deals, discussion).
 
-urlpatterns: list = []
+Thin: forms check the shape, ``leads.services`` change state (and say no with a
+``DomainError``, shown on the page or on the card), ``leads.selectors.deals`` read. Objects
+are looked up through ``visible_to`` before any permission check, so another organization's
+deal is a 404; a member who may see but not act gets a 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.models import Membership
+from accounts.policy import can
+from collab_hub.exceptions import DomainError
+from collab_hub.tenancy import tenant_view
+from leads.models import (
+    OPEN_DEAL_STAGES,
+    Collateral,
+    Company,
+    Deal,
+    DealKind,
+    DealSource,
+    DealStage,
+    LostReason,
+)
+from leads.selectors import deals as selectors
+from leads.services import collateral as collateral_services
+from leads.services import deals as services
+
+# --- Forms ---------------------------------------------------------------------------------
+
+
+class BoardFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    owner = forms.ChoiceField(
+        label=gettext_lazy("Deals"),
+        required=False,
+        choices=[("", gettext_lazy("Everyone's")), ("me", gettext_lazy("Mine"))],
+    )
+
+
+class LoseForm(forms.Form):
+    reason = forms.ChoiceField(label=gettext_lazy("Why was it lost?"), choices=LostReason.choices)
+    features = forms.CharField(
+        label=gettext_lazy("Missing features"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("One per line; required when a missing feature lost the deal."),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def feature_names(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("features", "").splitlines()]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == LostReason.MISSING_FEATURE and not any(self.feature_names()):
+            self.add_error("features", _("Name at least one missing feature."))
+        return data
+
+
+class DealForm(forms.Form):
+    """A deal sales opens directly: an existing company (from its page) or a company name
+    (an existing company with that domain or name is reused)."""
+
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.none(), required=False, widget=forms.HiddenInput
+    )
+    company_name = forms.CharField(label=gettext_lazy("Company"), required=False, max_length=200)
+    company_domain = forms.CharField(
+        label=gettext_lazy("Company web domain"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("e.g. acme.com — finds the company if it already exists."),
+    )
+    name = forms.CharField(
+        label=gettext_lazy("Deal name"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Empty: the company's name."),
+    )
+    value = forms.DecimalField(
+        label=gettext_lazy("Annual value"), min_value=0, max_digits=14, decimal_places=2
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=DealKind.choices)
+    close_date = forms.DateField(
+        label=gettext_lazy("Expected close"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    owner = forms.ModelChoiceField(
+        label=gettext_lazy("Owner"), queryset=Membership.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["company"].queryset = Company.objects.visible_to(membership)
+        if can(membership, "leads.reassign"):
+            self.fields["owner"].queryset = (
+                Membership.objects.for_org(membership.organization_id)
+                .filter(is_active=True, department__kind="sales")
+                .select_related("user", "department")
+                .order_by("user__full_name", "user__email")
+            )
+            self.fields["owner"].label_from_instance = lambda m: m.user.display_name
+            self.fields["owner"].empty_label = _("Me")
+        else:
+            del self.fields["owner"]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("company") and not (
+            data.get("company_name", "").strip() or data.get("company_domain", "").strip()
+        ):
+            self.add_error("company_name", _("Name the company the deal is with."))
+        return data
+
+
+class ContactForm(forms.Form):
+    first_name = forms.CharField(label=gettext_lazy("First name"), required=False, max_length=100)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), required=False, max_length=100)
+    email = forms.EmailField(label=gettext_lazy("Email"))
+    title = forms.CharField(label=gettext_lazy("Job title"), required=False, max_length=200)
+    phone = forms.CharField(label=gettext_lazy("Phone"), required=False, max_length=50)
+
+
+class UseCollateralForm(forms.Form):
+    collateral = forms.ModelChoiceField(queryset=Collateral.objects.none())
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["collateral"].queryset = Collateral.objects.visible_to(membership)
+
+
+class OwnMaterialForm(forms.Form):
+    description = forms.CharField(
+        label=gettext_lazy("What did you use?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    missing = forms.CharField(
+        label=gettext_lazy("What was missing from the library?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Marketing gets this as a content request."),
+    )
+
+
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def _require(request: HttpRequest, action: str, obj: Any = None) -> None:
+    if not can(request.membership, action, obj):
+        raise PermissionDenied
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    candidate = request.POST.get("next", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _visible_deal(request: HttpRequest, pk: int) -> Deal:
+    return get_object_or_404(Deal.objects.visible_to(request.membership), pk=pk)
+
+
+def _board_context(request: HttpRequest, params: Any) -> dict[str, Any]:
+    form = BoardFilterForm(params or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    membership = request.membership
+    board = selectors.pipeline_board(
+        membership=membership,
+        owner=membership if filters.get("owner") == "me" else None,
+        search=filters.get("q", ""),
+    )
+    return {
+        "board": board,
+        "filter_form": form,
+        "filtered": bool(filters.get("q") or filters.get("owner")),
+        "can_manage": can(membership, "deals.manage"),
+        "reasons": LostReason.choices,
+        "missing_feature": LostReason.MISSING_FEATURE,
+    }
+
+
+# --- The board -----------------------------------------------------------------------------
+
+
+@tenant_view
+def deal_board(request: HttpRequest) -> HttpResponse:
+    """Open deals by stage with each column's count and total value, and what was won and
+    lost in the last 30 days. A fixed number of queries whatever the number of deals; htmx
+    requests (the filter form) get only the board."""
+    context = _board_context(request, request.GET)
+    template = "leads/deals/board.html"
+    return render(request, f"{template}#board" if request.htmx else template, context)
+
+
+def _deal_action(request: HttpRequest, pk: int, perform, *, form=None) -> HttpResponse:
+    """Run ``perform(deal)`` on a visible deal (404 otherwise; 403 without ``deals.manage``).
+
+    htmx (the board): the refreshed board, with the error on the card when the service said
+    no (400/409, which the page swaps in too). Plain posts: a message and back to ``next``.
+    """
+    deal = _visible_deal(request, pk)
+    _require(request, "deals.manage", deal)
+    error, status = "", 200
+    if form is not None and not form.is_valid():
+        error, status = "", 400
+    else:
+        try:
+            perform(deal)
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+    if request.htmx:
+        context = _board_context(request, request.POST)
+        context.update(error=error, error_deal=deal.pk if status != 200 else None)
+        context["lose_form"] = form if form is not None and status != 200 else None
+        return render(request, "leads/deals/board.html#board", context, status=status)
+    if form is not None and status == 400 and not error:
+        context = {"deal": deal, "form": form, "reasons": LostReason.choices}
+        return render(request, "leads/deals/lose.html", context, status=status)
+    if error:
+        messages.error(request, error)
+    return redirect(_next_url(request, reverse("deal_detail", args=[deal.pk])))
+
+
+@tenant_view
+@require_POST
+def deal_advance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a deal to the open stage posted as ``stage``."""
+
+    def perform(deal: Deal) -> None:
+        services.advance_deal(by=request.membership, deal=deal, stage=request.POST.get("stage", ""))
+        if not request.htmx:
+            messages.success(
+                request,
+                _("%(deal)s moved to %(stage)s.")
+                % {"deal": deal.name, "stage": _stage_label(request.POST.get("stage", ""))},
+            )
+
+    return _deal_action(request, pk, perform)
+
+
+def _stage_label(stage: str) -> str:
+    return str(DealStage(stage).label) if stage in DealStage.values else stage
+
+
+@tenant_view
+@require_POST
+def deal_win(request: HttpRequest, pk: int) -> HttpResponse:
+    def perform(deal: Deal) -> None:
+        services.win_deal(by=request.membership, deal=deal)
+        if not request.htmx:
+            messages.success(request, _("%(deal)s is won. Congratulations!") % {"deal": deal.name})
+
+    return _deal_action(request, pk, perform)
+
+
+@tenant_view
+def deal_lose(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the lose form as a page (without JavaScript); POST: lose the deal with a reason
+    (and the missing features' names when the reason is a missing feature)."""
+    if request.method != "POST":
+        deal = _visible_deal(request, pk)
+        _require(request, "deals.manage", deal)
+        context = {"deal": deal, "form": LoseForm(), "reasons": LostReason.choices}
+        return render(request, "leads/deals/lose.html", context)
+    form = LoseForm(request.POST)
+
+    def perform(deal: Deal) -> None:
+        services.lose_deal(
+            by=request.membership,
+            deal=deal,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data.get("note", ""),
+            feature_requests=form.feature_names(),
+        )
+        if not request.htmx:
+            messages.success(request, _("%(deal)s is marked lost.") % {"deal": deal.name})
+
+    return _deal_action(request, pk, perform, form=form)
+
+
+# --- A deal's page -------------------------------------------------------------------------
+
+
+@tenant_view
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The deal: company, contacts, collateral used and the picker of fitting library
+    collateral, the "own material" form, the stage history and the discussion."""
+    deal = get_object_or_404(selectors.deal_detail_queryset(request.membership), pk=pk)
+    return _render_detail(request, deal)
+
+
+def _render_detail(request: HttpRequest, deal: Deal, *, status: int = 200, **extra: Any):
+    membership = request.membership
+    context = {
+        "deal": deal,
+        "page": selectors.deal_page(deal=deal),
+        "can_manage": can(membership, "deals.manage", deal),
+        "can_use": can(membership, "collateral.use", deal),
+        "can_request": can(membership, "content_requests.create", deal),
+        "open_stages": [(stage.value, stage.label) for stage in OPEN_DEAL_STAGES],
+        "reasons": LostReason.choices,
+        "own_material_form": OwnMaterialForm(),
+        **extra,
+    }
+    return render(request, "leads/deals/detail.html", context, status=status)
+
+
+@tenant_view
+@require_POST
+def deal_use_collateral(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that a library asset was used on the deal (again: nothing changes)."""
+    deal = _visible_deal(request, pk)
+    _require(request, "collateral.use", deal)
+    form = UseCollateralForm(request.POST, membership=request.membership)
+    if not form.is_valid():
+        messages.error(request, _("Choose collateral from the library."))
+    else:
+        try:
+            collateral_services.use_collateral(
+                by=request.membership, collateral=form.cleaned_data["collateral"], deal=deal
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Recorded: %(title)s was used on this deal.")
+                % {"title": form.cleaned_data["collateral"].title},
+            )
+    return redirect("deal_detail", pk=deal.pk)
+
+
+@tenant_view
+@require_POST
+def deal_own_material(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "We used our own material": becomes a content request to marketing."""
+    deal = _visible_deal(request, pk)
+    _require(request, "content_requests.create", deal)
+    form = OwnMaterialForm(request.POST)
+    if form.is_valid():
+        try:
+            collateral_services.record_own_material(
+                by=request.membership, deal=deal, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Thanks — marketing got a content request for what was missing.")
+            )
+            return redirect("deal_detail", pk=deal.pk)
+    deal = selectors.deal_detail_queryset(request.membership).get(pk=deal.pk)
+    return _render_detail(request, deal, status=400, own_material_form=form)
+
+
+# --- New deal ------------------------------------------------------------------------------
+
+
+@tenant_view
+def deal_create(request: HttpRequest) -> HttpResponse:
+    """Sales opens a deal directly (source ``sales``)."""
+    _require(request, "deals.manage")
+    membership = request.membership
+    form = DealForm(
+        request.POST or None,
+        membership=membership,
+        initial={"company": request.GET.get("company"), "kind": DealKind.NEW},
+    )
+    company = None
+    if request.method == "GET" and request.GET.get("company", "").isdigit():
+        company = Company.objects.visible_to(membership).filter(pk=request.GET["company"]).first()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        company = data.get("company")
+        try:
+            # One unit: a company typed in for a deal that is then refused is not kept.
+            with transaction.atomic():
+                company = company or services.find_or_create_company(
+                    by=membership, name=data["company_name"], domain=data["company_domain"]
+                )
+                deal = services.open_deal(
+                    by=membership,
+                    company=company,
+                    name=data["name"],
+                    source=DealSource.SALES,
+                    value=data["value"],
+                    kind=data["kind"],
+                    owner=data.get("owner"),
+                    close_date=data.get("close_date"),
+                )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Deal %(deal)s opened.") % {"deal": deal.name})
+            return redirect("deal_detail", pk=deal.pk)
+    elif request.method == "POST":
+        company = form.cleaned_data.get("company")
+    return render(request, "leads/deals/form.html", {"form": form, "company": company})
+
+
+# --- Companies -----------------------------------------------------------------------------
+
+
+@tenant_view
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A company: its contacts, the deals with it the member may see, the discussion."""
+    company = get_object_or_404(selectors.company_detail_queryset(request.membership), pk=pk)
+    return _render_company(request, company)
+
+
+def _render_company(request: HttpRequest, company: Company, *, form=None, status: int = 200):
+    can_manage = can(request.membership, "deals.manage", company)
+    context = {
+        "company": company,
+        "page": selectors.company_page(membership=request.membership, company=company),
+        "can_manage": can_manage,
+        "contact_form": form or (ContactForm() if can_manage else None),
+    }
+    return render(request, "leads/deals/company.html", context, status=status)
+
+
+@tenant_view
+@require_POST
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a contact at the company (sales)."""
+    company = get_object_or_404(selectors.company_detail_queryset(request.membership), pk=pk)
+    _require(request, "deals.manage", company)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            contact = services.create_contact(
+                by=request.membership, data={"company": company, **form.cleaned_data}
+            )
+        except DomainError as error:
+            form.add_error("email" if error.code == "duplicate" else None, error.message)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": contact})
+            return redirect("company_detail", pk=company.pk)
+    return _render_company(request, company, form=form, status=400)
+
+
+urlpatterns = [
+    path("deals/", deal_board, name="deal_board"),
+    path("deals/new/", deal_create, name="deal_create"),
+    path("deals/<int:pk>/", deal_detail, name="deal_detail"),
+    path("deals/<int:pk>/advance/", deal_advance, name="deal_advance"),
+    path("deals/<int:pk>/win/", deal_win, name="deal_win"),
+    path("deals/<int:pk>/lose/", deal_lose, name="deal_lose"),
+    path("deals/<int:pk>/collateral/", deal_use_collateral, name="deal_use_collateral"),
+    path("deals/<int:pk>/own-material/", deal_own_material, name="deal_own_material"),
+    path("companies/<int:pk>/", company_detail, name="company_detail"),
+    path("companies/<int:pk>/contacts/", contact_create, name="contact_create"),
+]

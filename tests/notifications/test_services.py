@@ -291,11 +291,11 @@ def test_a_comment_event_reads_as_a_sentence(alice):
 
 def test_an_event_nobody_wrote_a_sentence_for_still_reads_sensibly(alice, org):
     event = services.record_event(
-        organization=org, actor=alice, verb="lead.sla_breached", target=alice.department
+        organization=org, actor=alice, verb="handoff.stalled", target=alice.department
     )
     system = services.record_event(organization=org, verb="metrics.snapshot_written")
     untargeted = services.record_event(organization=org, actor=alice, verb="comment.posted")
     with translation.override("en"):
-        assert describe(event) == f"{alice.user.display_name}: lead sla breached — Sales"
+        assert describe(event) == f"{alice.user.display_name}: handoff stalled — Sales"
         assert describe(system) == "Collab Hub: metrics snapshot written"
         assert describe(untargeted) == f"{alice.user.display_name}: comment posted"
