@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 def run_demo(*args: str) -> str:
     out = StringIO()
-    call_command("demo", *args, stdout=out)
+    # A small funnel keeps these tests fast; tests/leads/test_demo.py checks the full one.
+    call_command("demo", "--leads", "40", *args, stdout=out)
     return out.getvalue()
 
 

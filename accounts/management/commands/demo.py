@@ -25,6 +25,7 @@ from accounts import services
 from accounts.models import Department, DepartmentKind, Membership, Organization, Role, User
 from collab_hub.notifications.models import Comment
 from collab_hub.notifications.services import post_comment
+from leads.demo import seed_leads
 
 ORGANIZATION_NAME = "Northwind Demo"
 ORGANIZATION_SLUG = "northwind-demo"
@@ -68,6 +69,8 @@ class Demo:
 
     password: str
     log: Callable[[str], None]
+    # How many leads the sales ↔ marketing step seeds on its first run.
+    leads: int = 300
     users: dict[str, User] = field(default_factory=dict)
     organization: Organization | None = None
     members: dict[str, Membership] = field(default_factory=dict)
@@ -199,6 +202,7 @@ STEPS: list[Callable[[Demo], None]] = [
     ensure_organization,
     ensure_memberships,
     ensure_discussion,
+    seed_leads,
 ]
 
 
@@ -229,6 +233,12 @@ class Command(BaseCommand):
             help=f"Password of every demo user (default: {DEFAULT_PASSWORD}).",
         )
         parser.add_argument(
+            "--leads",
+            type=int,
+            default=300,
+            help="How many leads to seed on the first run (default: 300).",
+        )
+        parser.add_argument(
             "--send-mail",
             action="store_true",
             help=(
@@ -237,12 +247,12 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, password: str, send_mail: bool, verbosity: int, **options):
+    def handle(self, *args, password: str, send_mail: bool, leads: int, verbosity: int, **options):
         def log(message: str) -> None:
             if verbosity >= 2:
                 self.stdout.write(f"  {message}")
 
-        demo = Demo(password=password, log=log)
+        demo = Demo(password=password, log=log, leads=leads)
         quiet_mail = (
             contextlib.nullcontext()
             if send_mail
