@@ -157,6 +157,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "flag-lead-sla-breaches": {"task": "leads.tasks.flag_sla_breaches", "schedule": 300.0},
     # Hourly: open lead-quality complaints past their answer date are flagged (once) and the
     # marketing managers told; answer windows are days long, so an hour's delay is harmless.
+    # Hourly: forget capture Idempotency-Key records older than 48 hours (keys are honoured
+    # for at least 24), so the table stays small.
+    "delete-expired-idempotency-keys": {
+        "task": "leads.delete_expired_idempotency_keys",
+        "schedule": 3600.0,
+    },
     "flag-overdue-quality-complaints": {
         "task": "leads.tasks.flag_overdue_complaints",
         "schedule": 3600.0,
@@ -255,7 +261,15 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("THROTTLE_ANON", "120/min"),
         "user": os.environ.get("THROTTLE_USER", "1200/min"),
         "token": os.environ.get("THROTTLE_TOKEN", "10/min"),
+        # Public lead capture: per form (capture key) and per client address.
+        "capture_key": os.environ.get("THROTTLE_CAPTURE_KEY", "600/min"),
+        "capture_ip": os.environ.get("THROTTLE_CAPTURE_IP", "30/min"),
+        # CSV imports per user (each may write 100,000 rows).
+        "lead_import": os.environ.get("THROTTLE_LEAD_IMPORT", "20/hour"),
     },
+    # Proxies in front of the app that append to X-Forwarded-For (1 behind one proxy); unset,
+    # the client address is the connection's, so nobody can dodge per-IP limits by a header.
+    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

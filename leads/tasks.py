@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from leads.services import lifecycle, scoring
+from leads.services.capture import delete_expired_idempotency_keys  # noqa: F401 (beat task)
 
 
 @shared_task(acks_late=True)

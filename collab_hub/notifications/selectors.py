@@ -31,6 +31,7 @@ VERB_SENTENCES: dict[str, Promise] = {
     "invitation.accepted": gettext_lazy("%(actor)s joined the organization"),
     # Sales ↔ marketing
     "lead.created": gettext_lazy("%(actor)s added the lead %(target)s"),
+    "lead.imported": gettext_lazy("%(actor)s imported leads from %(target)s"),
     "lead.updated": gettext_lazy("%(actor)s updated the lead %(target)s"),
     "lead.qualified": gettext_lazy("%(actor)s handed the lead %(target)s to sales"),
     "lead.accepted": gettext_lazy("%(actor)s accepted the lead %(target)s"),
