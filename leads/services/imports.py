@@ -666,7 +666,7 @@ class _Importer:
         # lifecycle step of its own (owner in turn, SLA, event, notification).
         for lead in leads:
             if lead.status == LeadStatus.NEW and lead.score >= self.settings.mql_threshold:
-                lifecycle._auto_qualify(lead)
+                lifecycle.auto_qualify(lead)
                 self.totals.qualified += lead.status == LeadStatus.MQL
 
 

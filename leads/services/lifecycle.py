@@ -139,7 +139,7 @@ def create_lead(
         organization=organization, lead=lead, from_status="", to_status=LeadStatus.NEW, by=by
     )
     _event(lead, "lead.created", by, source=lead.source, score=lead.score)
-    _auto_qualify(lead)
+    auto_qualify(lead)
     return lead
 
 
@@ -159,11 +159,13 @@ def update_lead(*, by: Membership | None, lead: Lead, data: dict[str, Any]) -> L
     lead.save()
     if changed:
         _event(lead, "lead.updated", by, fields=sorted(changed))
-    _auto_qualify(lead)
+    auto_qualify(lead)
     return lead
 
 
-def _auto_qualify(lead: Lead) -> None:
+def auto_qualify(lead: Lead) -> None:
+    """Qualify ``lead`` (owner by round-robin) when the organization auto-qualifies and its
+    score reached the MQL threshold; otherwise nothing. Used after creates, updates, imports."""
     settings = scoring.lead_settings(lead.organization_id)
     if (
         settings.auto_qualify
