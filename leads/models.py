@@ -459,7 +459,7 @@ class IdempotencyRecord(TenantModel):
     """A capture request seen with an ``Idempotency-Key`` and the answer it got."""
 
     key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    fingerprint = models.CharField(max_length=64, help_text=_("SHA-256 of the request body."))
     response_status = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
     created_at = models.DateTimeField(default=timezone.now)
