@@ -103,6 +103,17 @@ RULES: dict[str, Rule] = {
 }
 
 
+def require(membership: Membership | None, action: str, obj: Any = None) -> None:
+    """Raise ``NotAllowed`` (HTTP 403) unless ``can(membership, action, obj)``: the first line
+    of every service that changes state."""
+    from django.utils.translation import gettext as _
+
+    from collab_hub.exceptions import NotAllowed
+
+    if not can(membership, action, obj):
+        raise NotAllowed(_("Your role does not allow this action."))
+
+
 def can(membership: Membership | None, action: str, obj: Any = None) -> bool:
     """True when ``membership`` may perform ``action`` (optionally on ``obj``).
 

@@ -17,7 +17,7 @@ from accounts.models import (
     Role,
     User,
 )
-from accounts.policy import can
+from accounts.policy import require
 from collab_hub.exceptions import Conflict, DomainError, IllegalTransition, NotAllowed
 from collab_hub.notifications.services import record_event
 
@@ -29,11 +29,6 @@ def _unique_slug(name: str) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-def _require(membership: Membership, action: str, obj: object = None) -> None:
-    if not can(membership, action, obj):
-        raise NotAllowed(_("Your role does not allow this action."))
 
 
 @transaction.atomic
@@ -67,7 +62,7 @@ def create_organization(
 
 @transaction.atomic
 def create_department(*, by: Membership, kind: str, name: str) -> Department:
-    _require(by, "departments.manage")
+    require(by, "departments.manage")
     if Department.objects.for_org(by.organization).filter(name__iexact=name.strip()).exists():
         raise Conflict(_("A department with this name already exists."), code="duplicate")
     department = Department.objects.create(
@@ -83,7 +78,7 @@ def create_department(*, by: Membership, kind: str, name: str) -> Department:
 def update_department(
     *, by: Membership, department: Department, name: str | None = None, kind: str | None = None
 ) -> Department:
-    _require(by, "departments.manage", department)
+    require(by, "departments.manage", department)
     if name is not None:
         clash = (
             Department.objects.for_org(by.organization)
@@ -109,7 +104,7 @@ def update_department(
 @transaction.atomic
 def delete_department(*, by: Membership, department: Department) -> None:
     """Remove an empty department; one that still has members answers 409."""
-    _require(by, "departments.manage", department)
+    require(by, "departments.manage", department)
     if department.memberships.exists():
         raise Conflict(
             _("Move this department's members elsewhere before removing it."),
@@ -137,7 +132,7 @@ def change_membership(
 
     The organization always keeps at least one active admin (409 ``last_admin`` otherwise).
     """
-    _require(by, "members.manage", membership)
+    require(by, "members.manage", membership)
     if department is not None and department.organization_id != membership.organization_id:
         raise NotAllowed(_("Unknown department."), code="invalid_department")
     loses_admin = membership.role == Role.ADMIN and (
@@ -186,7 +181,7 @@ def invite_member(
     Inviting an address that is already an active member answers 409 ``already_member``;
     a still-pending invitation to the same address is replaced by the new one.
     """
-    _require(by, "invitations.manage")
+    require(by, "invitations.manage")
     if department.organization_id != by.organization_id:
         raise NotAllowed(_("Unknown department."), code="invalid_department")
     email = email.strip().lower()
@@ -219,7 +214,7 @@ def invite_member(
 
 @transaction.atomic
 def revoke_invitation(*, by: Membership, invitation: Invitation) -> Invitation:
-    _require(by, "invitations.manage", invitation)
+    require(by, "invitations.manage", invitation)
     if invitation.accepted_at is not None:
         raise IllegalTransition(_("This invitation was already accepted."), code="accepted")
     invitation.expires_at = timezone.now()

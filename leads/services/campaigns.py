@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.policy import can
-from collab_hub.exceptions import DomainError, NotAllowed
+from accounts.policy import require
+from collab_hub.exceptions import DomainError
 from collab_hub.notifications.services import record_event
 from leads.models import Campaign
 
@@ -21,8 +21,7 @@ CAMPAIGN_FIELDS = ("name", "channel", "cost", "starts_on", "ends_on")
 
 
 def _require(by: Membership, campaign: Campaign | None = None) -> None:
-    if not can(by, "campaigns.manage", campaign):
-        raise NotAllowed(_("Your role does not allow this action."))
+    require(by, "campaigns.manage", campaign)
 
 
 def _check(campaign: Campaign) -> None:

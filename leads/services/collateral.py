@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import DepartmentKind, Membership, Role
-from accounts.policy import can
-from collab_hub.exceptions import DomainError, IllegalTransition, NotAllowed
+from accounts.policy import can, require
+from collab_hub.exceptions import DomainError, IllegalTransition
 from collab_hub.notifications.services import record_event
 from leads.models import (
     Collateral,
@@ -49,11 +49,6 @@ REQUEST_TRANSITIONS: dict[str, set[str]] = {
 }
 # A content request's title when sales records own material (cut from what was missing).
 OWN_MATERIAL_TITLE_MAX = 120
-
-
-def _require(membership: Membership, action: str, obj: Any = None) -> None:
-    if not can(membership, action, obj):
-        raise NotAllowed(_("Your role does not allow this action."))
 
 
 def _managers_of(organization_id: int, kind: str) -> list[Membership]:
@@ -124,7 +119,7 @@ def add_collateral(
     an active member who may manage collateral. The file is stored under
     ``collateral/<organization id>/``. Emits ``collateral.shared`` to the sales managers.
     """
-    _require(by, "collateral.manage")
+    require(by, "collateral.manage")
     collateral = Collateral(
         organization_id=by.organization_id,
         title=title,
@@ -161,7 +156,7 @@ def update_collateral(
     """Change an asset (keys of ``COLLATERAL_FIELDS``; ``tiers`` replaces the set, a new
     ``file`` replaces the old one) with the checks of ``add_collateral``; it must keep a file
     or a link. Marketing only. Emits ``collateral.updated`` naming the changed fields."""
-    _require(by, "collateral.manage", collateral)
+    require(by, "collateral.manage", collateral)
     collateral = Collateral.objects.select_for_update().get(pk=collateral.pk)
     changed: list[str] = []
     tiers = None
@@ -201,7 +196,7 @@ def archive_collateral(*, by: Membership, collateral: Collateral) -> Collateral:
     """Take an asset out of the library: it keeps its history and figures but cannot be
     used on deals any more. Marketing only; archiving twice is a 409
     ``collateral_archived``. Emits ``collateral.archived``."""
-    _require(by, "collateral.manage", collateral)
+    require(by, "collateral.manage", collateral)
     collateral = Collateral.objects.select_for_update().get(pk=collateral.pk)
     if collateral.archived_at is not None:
         raise IllegalTransition(
@@ -224,8 +219,8 @@ def use_collateral(*, by: Membership, collateral: Collateral, deal: Deal) -> Col
     (``collateral_archived``, ``deal_closed``). The first use emits ``collateral.used`` to the
     asset's owner (marketing sees its work used).
     """
-    _require(by, "collateral.use", deal)
-    _require(by, "collateral.use", collateral)
+    require(by, "collateral.use", deal)
+    require(by, "collateral.use", collateral)
     existing = CollateralUse.objects.filter(collateral=collateral, deal=deal).first()
     if existing is not None:
         return existing
@@ -313,7 +308,7 @@ def request_content(
     (whose company's tier and current stage are used when ``tier``/``stage`` are not given)
     and by a date. Title and need are required (400). Sales only. Emits
     ``content.requested`` to the marketing managers."""
-    _require(by, "content_requests.create", deal)
+    require(by, "content_requests.create", deal)
     stage = _check_request_context(
         organization_id=by.organization_id, deal=deal, tier=tier, stage=stage
     )
@@ -353,7 +348,7 @@ def record_own_material(
     ``deal_closed`` (like ``use_collateral``). Sales only
     (``content_requests.create``). Emits ``content.own_material`` to the marketing managers.
     """
-    _require(by, "content_requests.create", deal)
+    require(by, "content_requests.create", deal)
     description = _required_text(
         description, _("Describe the material you used."), "invalid_description"
     )
@@ -410,7 +405,7 @@ def _requester(request: ContentRequest) -> list[Membership]:
 def start_content_request(*, by: Membership, request: ContentRequest) -> ContentRequest:
     """``open → in_progress``: ``by`` (marketing) takes the request and becomes its assignee.
     Emits ``content.started`` to the requester. Other statuses: 409."""
-    _require(by, "content_requests.handle", request)
+    require(by, "content_requests.handle", request)
     request = _move_request(request, ContentRequestStatus.IN_PROGRESS)
     request.assignee = by
     request.save(update_fields=["status", "assignee"])
@@ -429,7 +424,7 @@ def complete_content_request(
     """``open | in_progress → done``, optionally naming the library ``collateral`` that answers
     it (of the organization, not archived) and a note. Marketing only. Emits
     ``content.completed`` to the requester. Done or declined requests: 409."""
-    _require(by, "content_requests.handle", request)
+    require(by, "content_requests.handle", request)
     if collateral is not None and (
         collateral.organization_id != request.organization_id or collateral.archived_at is not None
     ):
@@ -460,7 +455,7 @@ def decline_content_request(
 ) -> ContentRequest:
     """``open | in_progress → declined`` with a reason the requester reads (required, 400).
     Marketing only. Emits ``content.declined`` to the requester. Closed requests: 409."""
-    _require(by, "content_requests.handle", request)
+    require(by, "content_requests.handle", request)
     reason = _required_text(reason, _("Say why the request is declined."), "invalid_reason")
     request = _move_request(request, ContentRequestStatus.DECLINED)
     request.resolution_note = reason

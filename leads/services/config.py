@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.policy import can
-from collab_hub.exceptions import Conflict, DomainError, NotAllowed
+from accounts.policy import require
+from collab_hub.exceptions import Conflict, DomainError
 from collab_hub.notifications.services import record_event
 from leads.models import ScoringField, ScoringOperator, ScoringRule, Tier
 from leads.services import scoring
@@ -28,11 +28,6 @@ TIER_FIELDS = (
 )  # fmt: skip
 RULE_FIELDS = ("field", "operator", "value", "points", "is_active")
 NUMERIC_FIELDS = (ScoringField.EMPLOYEES, ScoringField.ANNUAL_REVENUE)
-
-
-def _require(by: Membership, action: str, obj: Any = None) -> None:
-    if not can(by, action, obj):
-        raise NotAllowed(_("Your role does not allow this action."))
 
 
 # --- Tiers ----------------------------------------------------------------------------------
@@ -73,7 +68,7 @@ def create_tier(*, by: Membership, data: dict[str, Any]) -> Tier:
     """Add an ideal-customer tier (needs ``tiers.manage``: admins). Ranks are unique per
     organization (``Conflict`` otherwise). Every lead is re-tiered after commit; emits
     ``tier.created``."""
-    _require(by, "tiers.manage")
+    require(by, "tiers.manage")
     tier = Tier(
         organization=by.organization,
         **{key: value for key, value in data.items() if key in TIER_FIELDS},
@@ -89,7 +84,7 @@ def create_tier(*, by: Membership, data: dict[str, Any]) -> Tier:
 def update_tier(*, by: Membership, tier: Tier, data: dict[str, Any]) -> Tier:
     """Change a tier's criteria, texts or SLA (``tiers.manage``). Every lead is re-tiered
     after commit when anything changed; emits ``tier.updated`` with the changed fields."""
-    _require(by, "tiers.manage", tier)
+    require(by, "tiers.manage", tier)
     tier = Tier.objects.select_for_update().get(pk=tier.pk)
     changed = []
     for key, value in data.items():
@@ -109,7 +104,7 @@ def delete_tier(*, by: Membership, tier: Tier) -> None:
     """Remove a tier no lead has (``tiers.manage``); a tier in use is a ``Conflict``
     (``tier_in_use``): change its criteria so no lead matches, or keep it. Emits
     ``tier.deleted``; leads are re-tiered after commit."""
-    _require(by, "tiers.manage", tier)
+    require(by, "tiers.manage", tier)
     tier = Tier.objects.select_for_update().get(pk=tier.pk)
     if tier.leads.exists():
         raise Conflict(
@@ -170,7 +165,7 @@ def _rule_event(by: Membership, verb: str, rule: ScoringRule, **payload: Any) ->
 def create_scoring_rule(*, by: Membership, data: dict[str, Any]) -> ScoringRule:
     """Add a scoring rule (``scoring.manage``: admins); every lead is re-scored after
     commit. Emits ``scoring_rule.created``."""
-    _require(by, "scoring.manage")
+    require(by, "scoring.manage")
     rule = ScoringRule(
         organization=by.organization,
         **{key: value for key, value in data.items() if key in RULE_FIELDS},
@@ -186,7 +181,7 @@ def create_scoring_rule(*, by: Membership, data: dict[str, Any]) -> ScoringRule:
 def update_scoring_rule(*, by: Membership, rule: ScoringRule, data: dict[str, Any]) -> ScoringRule:
     """Change a rule (``scoring.manage``); leads are re-scored after commit when anything
     changed. Emits ``scoring_rule.updated`` with the changed fields."""
-    _require(by, "scoring.manage", rule)
+    require(by, "scoring.manage", rule)
     rule = ScoringRule.objects.select_for_update().get(pk=rule.pk)
     changed = []
     for key, value in data.items():
@@ -206,7 +201,7 @@ def deactivate_scoring_rule(*, by: Membership, rule: ScoringRule) -> ScoringRule
     """Switch a rule off instead of deleting it (its history stays readable); leads are
     re-scored after commit. Already inactive: nothing happens. Emits
     ``scoring_rule.deactivated``."""
-    _require(by, "scoring.manage", rule)
+    require(by, "scoring.manage", rule)
     rule = ScoringRule.objects.select_for_update().get(pk=rule.pk)
     if rule.is_active:
         rule.is_active = False

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import DepartmentKind, Membership, Role
-from accounts.policy import can
-from collab_hub.exceptions import DomainError, IllegalTransition, NotAllowed
+from accounts.policy import can, require
+from collab_hub.exceptions import DomainError, IllegalTransition
 from collab_hub.notifications.services import record_event
 from leads.models import (
     OPEN_DEAL_STAGES,
@@ -50,11 +50,6 @@ CONTACT_FIELDS = ("company", "first_name", "last_name", "email", "title", "phone
 DEAL_FIELDS = ("name", "value", "close_date", "kind", "contact", "owner")
 # Longest name of a missing feature kept on a lost deal (a feature request's title length).
 FEATURE_NAME_MAX = 200
-
-
-def _require(membership: Membership, action: str, obj: Any = None) -> None:
-    if not can(membership, action, obj):
-        raise NotAllowed(_("Your role does not allow this action."))
 
 
 def _same_org(obj: Any, organization_id: int, message: str, code: str) -> None:
@@ -224,7 +219,7 @@ def create_company(*, by: Membership, data: dict[str, Any]) -> Company:
     ``acme.com``) and unique in the organization: a duplicate is a ``DomainError`` (400, code
     ``duplicate``). Tier and owner must belong to the organization. Emits ``company.created``.
     """
-    _require(by, "deals.manage")
+    require(by, "deals.manage")
     fields = {key: value for key, value in data.items() if key in COMPANY_FIELDS}
     fields.setdefault("owner", by)
     company = Company(organization_id=by.organization_id, **fields)
@@ -239,7 +234,7 @@ def update_company(*, by: Membership, company: Company, data: dict[str, Any]) ->
     """Change a company's details (keys of ``COMPANY_FIELDS``) with the same checks as
     ``create_company``. Emits ``company.updated`` with ``{field: [old, new]}`` when anything
     changed."""
-    _require(by, "deals.manage", company)
+    require(by, "deals.manage", company)
     company = Company.objects.select_for_update().get(pk=company.pk)
     changed = _changes(company, data, COMPANY_FIELDS)
     _check_company(company)
@@ -259,7 +254,7 @@ def update_company(*, by: Membership, company: Company, data: dict[str, Any]) ->
 def find_or_create_company(*, by: Membership, name: str, domain: str = "") -> Company:
     """The company sales means when it types a name (and maybe a domain): an existing one
     with that domain, else with that name (case-insensitive), else a new one."""
-    _require(by, "deals.manage")
+    require(by, "deals.manage")
     companies = Company.objects.for_org(by.organization_id)
     domain = normalize_domain(domain)
     company = companies.filter(domain__iexact=domain).first() if domain else None
@@ -298,7 +293,7 @@ def create_contact(*, by: Membership, data: dict[str, Any]) -> Contact:
     """Create a contact at a company of the organization (``data`` keys of
     ``CONTACT_FIELDS``). The email is unique in the organization (400 ``duplicate``).
     Sales only. Emits ``contact.created``."""
-    _require(by, "deals.manage")
+    require(by, "deals.manage")
     fields = {key: value for key, value in data.items() if key in CONTACT_FIELDS}
     contact = Contact(organization_id=by.organization_id, **fields)
     _check_contact(contact)
@@ -311,7 +306,7 @@ def create_contact(*, by: Membership, data: dict[str, Any]) -> Contact:
 def update_contact(*, by: Membership, contact: Contact, data: dict[str, Any]) -> Contact:
     """Change a contact (keys of ``CONTACT_FIELDS``; moving it to another company of the
     organization is allowed). Emits ``contact.updated`` when anything changed."""
-    _require(by, "deals.manage", contact)
+    require(by, "deals.manage", contact)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     changed = _changes(contact, data, CONTACT_FIELDS)
     _check_contact(contact)
@@ -352,9 +347,9 @@ def open_deal(
     owner). The owner must be an active member who may manage deals; the contact must work
     at ``company``; the value must not be negative (400 otherwise).
     """
-    _require(by, "deals.manage", company)
+    require(by, "deals.manage", company)
     if lead is None and owner is not None and owner.pk != by.pk:
-        _require(by, "leads.reassign")
+        require(by, "leads.reassign")
     owner = owner or by
     _check_deal_owner(owner, company.organization_id)
     if source not in DealSource.values:
@@ -411,7 +406,7 @@ def update_deal(*, by: Membership, deal: Deal, data: dict[str, Any]) -> Deal:
     (409 ``deal_closed``): the won revenue and the reports built on it do not change after
     the fact. Emits ``deal.updated`` with ``{field: [old, new]}``; a new owner is notified.
     """
-    _require(by, "deals.manage", deal)
+    require(by, "deals.manage", deal)
     deal = _lock(deal)
     data = {key: value for key, value in data.items() if key in DEAL_FIELDS}
     if "value" in data:
@@ -424,7 +419,7 @@ def update_deal(*, by: Membership, deal: Deal, data: dict[str, Any]) -> Deal:
         return deal
     if "owner" in changed:
         if previous_owner_id != by.pk:
-            _require(by, "leads.reassign")
+            require(by, "leads.reassign")
         if deal.owner is None:
             raise DomainError(_("A deal needs an owner."), code="invalid_owner")
         _check_deal_owner(deal.owner, deal.organization_id)
@@ -483,7 +478,7 @@ def advance_deal(*, by: Membership, deal: Deal, stage: str, note: str = "") -> D
     (``same_stage``). Records the change and emits ``deal.advanced`` (payload ``from``, ``to``
     and ``direction`` ``forward``/``back``) to the owner when someone else moved it.
     """
-    _require(by, "deals.manage", deal)
+    require(by, "deals.manage", deal)
     if stage not in OPEN_DEAL_STAGES:
         raise DomainError(
             _("Move a deal to qualification, proposal or negotiation; win or lose it instead."),
@@ -544,7 +539,7 @@ def win_deal(*, by: Membership, deal: Deal, note: str = "") -> Deal:
     """``open → won``: sets ``closed_at`` (and the close date, when none was expected),
     records the change and emits ``deal.won`` to the owner, the sales managers and the
     marketer of the originating lead. A closed deal is a 409."""
-    _require(by, "deals.manage", deal)
+    require(by, "deals.manage", deal)
     deal = _lock(deal)
     previous = _close(deal, DealStage.WON, by=by, note=note)
     deal.save()
@@ -599,7 +594,7 @@ def lose_deal(
     ignored. A closed deal is a 409. Records the change and emits ``deal.lost`` (reason,
     note, missing features) to the owner, the sales managers and the lead's marketer.
     """
-    _require(by, "deals.manage", deal)
+    require(by, "deals.manage", deal)
     if reason not in LostReason.values:
         raise DomainError(
             _("Choose why the deal was lost: %(reasons)s.")

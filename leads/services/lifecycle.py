@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import DepartmentKind, Membership, Role
-from accounts.policy import can
-from collab_hub.exceptions import DomainError, IllegalTransition, NotAllowed
+from accounts.policy import require
+from collab_hub.exceptions import DomainError, IllegalTransition
 from collab_hub.notifications.services import record_event
 from leads.models import Lead, LeadStatus, LeadTransition, RejectionReason
 from leads.services import scoring
@@ -46,8 +46,9 @@ EDITABLE_FIELDS = (
 
 
 def _require(membership: Membership | None, action: str, obj: Any = None) -> None:
-    if membership is not None and not can(membership, action, obj):
-        raise NotAllowed(_("Your role does not allow this action."))
+    # ``None`` is the system itself (public capture, imports, auto-qualification).
+    if membership is not None:
+        require(membership, action, obj)
 
 
 def _lock(lead: Lead) -> Lead:

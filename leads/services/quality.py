@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import DepartmentKind, Membership, Role
-from accounts.policy import can
-from collab_hub.exceptions import DomainError, IllegalTransition, NotAllowed
+from accounts.policy import require
+from collab_hub.exceptions import DomainError, IllegalTransition
 from collab_hub.notifications.services import record_event
 from leads.models import (
     Campaign,
@@ -37,11 +37,6 @@ if TYPE_CHECKING:
 MAX_EXAMPLES = 50
 # Overdue complaints handled per run of the beat job; the rest wait for the next run.
 OVERDUE_BATCH = 1000
-
-
-def _require(membership: Membership, action: str, obj: object = None) -> None:
-    if not can(membership, action, obj):
-        raise NotAllowed(_("Your role does not allow this action."))
 
 
 def marketing_managers(organization: Organization | int) -> list[Membership]:
@@ -86,7 +81,7 @@ def file_complaint(
     campaign's owner (or the marketing uploader of the import), else the marketing managers;
     emits ``complaint.filed``.
     """
-    _require(by, "complaints.file")
+    require(by, "complaints.file")
     if (campaign is None) == (import_batch is None):
         raise DomainError(
             _("Name the campaign or the import the leads came from (one of them)."),
@@ -167,7 +162,7 @@ def answer_complaint(
     action taken. Raises ``NotAllowed`` (403) unless ``by`` may ``complaints.answer``,
     ``DomainError`` (400) for a blank answer, ``IllegalTransition`` (409) when the complaint
     was already answered. Notifies whoever filed it; emits ``complaint.answered``."""
-    _require(by, "complaints.answer", complaint)
+    require(by, "complaints.answer", complaint)
     answer = answer.strip()
     if not answer:
         raise DomainError(_("Write an answer."), code="blank_answer")
