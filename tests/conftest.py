@@ -17,8 +17,6 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 def pytest_configure(config):
     from django.conf import settings
 
-    # Hashing passwords properly takes ~100 ms; tests need no protection.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _compile_translations(settings.LOCALE_PATHS)
 
 
