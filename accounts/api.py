@@ -2,6 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.db.models import Count, Q
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status
@@ -270,3 +271,14 @@ class TokenView(APIView):
             )
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+ROUTES = [
+    ("departments", DepartmentViewSet, "department"),
+    ("members", MemberViewSet, "member"),
+    ("invitations", InvitationViewSet, "invitation"),
+]
+URLS = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("me/", MeView.as_view(), name="api-me"),
+]

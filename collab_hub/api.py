@@ -1,12 +1,14 @@
-"""The API base and router.
+"""The API base: tenant viewsets, the policy permission, and the route registry.
 
-Every app's viewsets subclass ``TenantViewSet`` and are registered in ``build_router``,
-under ``/api/v1/``. The active membership of an API request is resolved here, after DRF
-authenticated the caller.
+Every app's viewsets subclass ``TenantViewSet``; each app mounts them under ``/api/v1/`` by
+calling ``register_api`` from its ``AppConfig.ready`` (``collab_hub/urls.py`` builds the
+router from the registry). The active membership of an API request is resolved here, after
+DRF authenticated the caller. This module imports no app: apps import it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import django_filters
@@ -149,20 +151,42 @@ class TenantViewSet(viewsets.GenericViewSet):
         return context
 
 
-def build_router() -> DefaultRouter:
-    import leads.api
-    from accounts import api as accounts_api
-    from collab_hub.notifications import api as notifications_api
+# --- Routes ---------------------------------------------------------------------------------
 
+# (prefix, viewset, basename, app) of every app's viewsets, and the app's plain API views.
+_routes: list[tuple[str, type, str, str]] = []
+_urls: list[Any] = []
+
+
+def register_api(
+    routes: Iterable[tuple[str, type, str]], *, urls: Iterable[Any] = (), app: str
+) -> None:
+    """Mount ``app``'s viewsets (``(prefix, viewset, basename)``) and plain URL patterns under
+    ``/api/v1/`` (from its ``AppConfig.ready``). A prefix or basename another app already uses
+    is an ``ImproperlyConfigured`` error at start-up."""
+    for prefix, viewset, basename in routes:
+        for taken_prefix, _viewset, taken_basename, owner in _routes:
+            if prefix == taken_prefix or basename == taken_basename:
+                raise ImproperlyConfigured(
+                    f"API route {prefix!r} ({basename}) of {app!r} clashes with {owner!r}."
+                )
+        if not issubclass(viewset, TenantViewSet):
+            raise ImproperlyConfigured(f"{viewset.__name__} of {app!r} is not a TenantViewSet.")
+        _routes.append((prefix, viewset, basename, app))
+    _urls.extend(urls)
+
+
+def build_router() -> DefaultRouter:
+    """A router with every registered viewset (``collab_hub/urls.py`` mounts it)."""
     router = DefaultRouter()
-    router.register("departments", accounts_api.DepartmentViewSet, basename="department")
-    router.register("members", accounts_api.MemberViewSet, basename="member")
-    router.register("invitations", accounts_api.InvitationViewSet, basename="invitation")
-    router.register("events", notifications_api.EventViewSet, basename="event")
-    router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
-    router.register("comments", notifications_api.CommentViewSet, basename="comment")
-    leads.api.register(router)
+    for prefix, viewset, basename, _app in _routes:
+        router.register(prefix, viewset, basename=basename)
     return router
+
+
+def api_urls() -> list[Any]:
+    """The apps' plain API views (capture, reports …), mounted before the router."""
+    return list(_urls)
 
 
 # Error statuses any operation may answer (DESIGN §4), documented once for every operation.

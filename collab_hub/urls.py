@@ -1,16 +1,15 @@
+"""The one composition root: the URL include of every app's pages, the API router built from
+the routes the apps registered (``collab_hub.api.register_api``), the admin and the docs."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.api import MeView, TokenView
-from collab_hub.api import build_router
-from leads import api as leads_api
+from collab_hub.api import api_urls, build_router
 
 api_v1 = [
-    path("auth/token/", TokenView.as_view(), name="api-token"),
-    path("me/", MeView.as_view(), name="api-me"),
-    *leads_api.urlpatterns(),
+    *api_urls(),
     path("", include(build_router().urls)),
 ]
 

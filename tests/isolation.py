@@ -222,17 +222,22 @@ def page_object(url_name: str, model: type[models.Model], kwargs: Any = None) ->
     PAGE_OBJECTS[url_name] = (model, kwargs or (lambda obj: {"pk": obj.pk}))
 
 
-def _routes(patterns: Any, prefix: str = "") -> Any:
+def _routes(patterns: Any, prefix: str = "", namespace: str = "") -> Any:
+    """(route, view name with its namespaces, e.g. ``"leads:lead_detail"``) of every page."""
     from django.urls import URLPattern, URLResolver
 
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            namespace = pattern.namespace or ""
-            if namespace in ("admin", "leaky_admin") or "allauth" in str(pattern.urlconf_name):
+            inner = pattern.namespace or ""
+            if inner in ("admin", "leaky_admin") or "allauth" in str(pattern.urlconf_name):
                 continue
-            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+            yield from _routes(
+                pattern.url_patterns,
+                prefix + str(pattern.pattern),
+                f"{namespace}{inner}:" if inner else namespace,
+            )
         elif isinstance(pattern, URLPattern) and pattern.name:
-            yield prefix + str(pattern.pattern), pattern
+            yield prefix + str(pattern.pattern), namespace + pattern.name
 
 
 def page_routes() -> list[tuple[str, Any]]:
@@ -247,11 +252,7 @@ def page_routes() -> list[tuple[str, Any]]:
 
 
 def unmapped_pages() -> list[str]:
-    return [
-        pattern.name
-        for route, pattern in page_routes()
-        if "<int:" in route and pattern.name not in PAGE_OBJECTS
-    ]
+    return [name for route, name in page_routes() if "<int:" in route and name not in PAGE_OBJECTS]
 
 
 def probe_pages(client: Any, *, owner_admin: Membership, outsider: Membership) -> list[str]:
@@ -274,10 +275,10 @@ def probe_pages(client: Any, *, owner_admin: Membership, outsider: Membership) -
         if status != 404:
             leaks.append(f"POST {url}: {status}, expected 404")
     _browser(client, outsider)
-    for route, pattern in page_routes():
+    for route, name in page_routes():
         if "<" in route:
             continue
-        url = reverse(pattern.name)
+        url = reverse(name)
         response = client.get(url)
         if marker in response.content.decode(errors="replace"):
             leaks.append(f"{url}: shows {marker} of another organization")
@@ -288,30 +289,30 @@ page_object("member_edit", Membership)
 page_object("department_detail", Department)
 page_object("department_edit", Department)
 page_object("revoke_invitation", Invitation)
-page_object("quality_complaint_detail", QualityComplaint)
-page_object("lead_detail", Lead)
-page_object("lead_qualify", Lead)
-page_object("lead_accept", Lead)
-page_object("lead_reject", Lead)
-page_object("lead_disqualify", Lead)
-page_object("lead_convert", Lead)
-page_object("campaign_edit", Campaign)
-page_object("lead_import_detail", ImportBatch)
-page_object("lead_import_errors", ImportBatch)
-page_object("deal_detail", Deal)
-page_object("deal_advance", Deal)
-page_object("deal_win", Deal)
-page_object("deal_lose", Deal)
-page_object("deal_use_collateral", Deal)
-page_object("deal_own_material", Deal)
-page_object("company_detail", Company)
-page_object("contact_create", Company)
-page_object("collateral_detail", Collateral)
-page_object("collateral_edit", Collateral)
-page_object("collateral_archive", Collateral)
-page_object("content_request_start", ContentRequest)
-page_object("content_request_complete", ContentRequest)
-page_object("content_request_decline", ContentRequest)
+page_object("leads:quality_complaint_detail", QualityComplaint)
+page_object("leads:lead_detail", Lead)
+page_object("leads:lead_qualify", Lead)
+page_object("leads:lead_accept", Lead)
+page_object("leads:lead_reject", Lead)
+page_object("leads:lead_disqualify", Lead)
+page_object("leads:lead_convert", Lead)
+page_object("leads:campaign_edit", Campaign)
+page_object("leads:lead_import_detail", ImportBatch)
+page_object("leads:lead_import_errors", ImportBatch)
+page_object("leads:deal_detail", Deal)
+page_object("leads:deal_advance", Deal)
+page_object("leads:deal_win", Deal)
+page_object("leads:deal_lose", Deal)
+page_object("leads:deal_use_collateral", Deal)
+page_object("leads:deal_own_material", Deal)
+page_object("leads:company_detail", Company)
+page_object("leads:contact_create", Company)
+page_object("leads:collateral_detail", Collateral)
+page_object("leads:collateral_edit", Collateral)
+page_object("leads:collateral_archive", Collateral)
+page_object("leads:content_request_start", ContentRequest)
+page_object("leads:content_request_complete", ContentRequest)
+page_object("leads:content_request_decline", ContentRequest)
 page_object(
     "comments",
     Department,

@@ -232,3 +232,10 @@ class CommentViewSet(
         serializer.instance = services.post_comment(
             author=self.membership, target=target, body=serializer.validated_data["body"]
         )
+
+
+ROUTES = [
+    ("events", EventViewSet, "event"),
+    ("notifications", NotificationViewSet, "notification"),
+    ("comments", CommentViewSet, "comment"),
+]

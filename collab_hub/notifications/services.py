@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError, NotAllowed
-from collab_hub.notifications import selectors
+from collab_hub.notifications import registry, selectors
 from collab_hub.notifications.models import ActivityEvent, Comment, Notification
 
 if TYPE_CHECKING:
@@ -54,11 +54,15 @@ def record_event(
     the event insert, one SELECT of the eligible recipients, one bulk insert of the
     notifications (plus one to evaluate ``recipients`` if it is a queryset). When anyone was
     notified, ``deliver_event`` (email) is dispatched with ``transaction.on_commit``.
+    ``verb`` must be a registered event type (ValueError otherwise). Finally the handlers
+    subscribed to ``verb`` run, in this transaction (``registry.subscribe``).
     """
     from accounts.models import Membership
 
     if actor is not None and actor.organization_id != organization.pk:
         raise ValueError("The actor of an event must belong to the event's organization.")
+    if registry.event_type(verb) is None:
+        raise ValueError(f"{verb!r} is no registered event type (see <app>/events.py).")
     event = ActivityEvent.objects.create(
         organization=organization,
         actor=actor,
@@ -99,6 +103,7 @@ def record_event(
         from collab_hub.notifications.tasks import deliver_event
 
         transaction.on_commit(partial(deliver_event.delay, event.pk))
+    registry.publish(event, target)
     return event
 
 

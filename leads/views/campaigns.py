@@ -46,7 +46,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("%(name)s was created.") % {"name": campaign.name})
-            return redirect("campaign_list")
+            return redirect("leads:campaign_list")
     return render(request, "leads/campaigns/form.html", {"form": form, "campaign": None})
 
 
@@ -65,7 +65,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("%(name)s was saved.") % {"name": campaign.name})
-            return redirect("campaign_list")
+            return redirect("leads:campaign_list")
     return render(request, "leads/campaigns/form.html", {"form": form, "campaign": campaign})
 
 

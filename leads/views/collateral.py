@@ -250,7 +250,7 @@ def collateral_create(request: HttpRequest) -> HttpResponse:
                 _("%(title)s is in the library. Sales managers were told.")
                 % {"title": collateral.title},
             )
-            return redirect("collateral_library")
+            return redirect("leads:collateral_library")
     status = 400 if request.method == "POST" else 200
     return render(
         request, "leads/collateral/form.html", {"form": form, "collateral": None}, status=status
@@ -308,7 +308,7 @@ def collateral_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Saved."))
-            return redirect("collateral_detail", pk=collateral.pk)
+            return redirect("leads:collateral_detail", pk=collateral.pk)
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "collateral": collateral}
     return render(request, "leads/collateral/form.html", context, status=status)
@@ -327,7 +327,7 @@ def collateral_archive(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("%(title)s was archived; its figures stay.") % {"title": collateral.title}
         )
-    return redirect("collateral_library")
+    return redirect("leads:collateral_library")
 
 
 # --- Content requests ----------------------------------------------------------------------
@@ -418,7 +418,7 @@ def content_request_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Marketing has your request."))
-            return redirect("content_requests")
+            return redirect("leads:content_requests")
     status = 400 if request.method == "POST" else 200
     return render(request, "leads/collateral/request_form.html", {"form": form}, status=status)
 
@@ -445,7 +445,7 @@ def _request_action(request: HttpRequest, pk: int, form_class, perform) -> HttpR
         return render(request, "leads/collateral/requests.html#row", context, status=status)
     if error:
         messages.error(request, error)
-    return redirect("content_requests")
+    return redirect("leads:content_requests")
 
 
 @tenant_view

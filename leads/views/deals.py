@@ -247,7 +247,7 @@ def _deal_action(request: HttpRequest, pk: int, perform, *, form=None) -> HttpRe
         return render(request, "leads/deals/lose.html", context, status=status)
     if error:
         messages.error(request, error)
-    return redirect(_next_url(request, reverse("deal_detail", args=[deal.pk])))
+    return redirect(_next_url(request, reverse("leads:deal_detail", args=[deal.pk])))
 
 
 @tenant_view
@@ -356,7 +356,7 @@ def deal_use_collateral(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Recorded: %(title)s was used on this deal.")
                 % {"title": form.cleaned_data["collateral"].title},
             )
-    return redirect("deal_detail", pk=deal.pk)
+    return redirect("leads:deal_detail", pk=deal.pk)
 
 
 @tenant_view
@@ -377,7 +377,7 @@ def deal_own_material(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Thanks — marketing got a content request for what was missing.")
             )
-            return redirect("deal_detail", pk=deal.pk)
+            return redirect("leads:deal_detail", pk=deal.pk)
     deal = selectors.deal_detail_queryset(request.membership).get(pk=deal.pk)
     return _render_detail(request, deal, status=400, own_material_form=form)
 
@@ -421,7 +421,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Deal %(deal)s opened.") % {"deal": deal.name})
-            return redirect("deal_detail", pk=deal.pk)
+            return redirect("leads:deal_detail", pk=deal.pk)
     elif request.method == "POST":
         company = form.cleaned_data.get("company")
     return render(request, "leads/deals/form.html", {"form": form, "company": company})
@@ -464,7 +464,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("email" if error.code == "duplicate" else None, error.message)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": contact})
-            return redirect("company_detail", pk=company.pk)
+            return redirect("leads:company_detail", pk=company.pk)
     return _render_company(request, company, form=form, status=400)
 
 

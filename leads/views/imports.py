@@ -84,7 +84,7 @@ def lead_import(request: HttpRequest) -> HttpResponse:
                 status = 400
             else:
                 _report_messages(request, batch)
-                return redirect("lead_import_detail", pk=batch.pk)
+                return redirect("leads:lead_import_detail", pk=batch.pk)
     elif request.method == "POST":
         status = 400
     context = {

@@ -99,7 +99,7 @@ def lead_bulk_qualify(request: HttpRequest) -> HttpResponse:
     transaction: the legal ones are handed to sales, the others are listed with the reason."""
     membership = request.membership
     _require(request, "leads.qualify")
-    back = _next_url(request, reverse("lead_list"))
+    back = _next_url(request, reverse("leads:lead_list"))
     ids = list(dict.fromkeys(int(i) for i in request.POST.getlist("ids") if i.isdigit()))
     if not ids:
         messages.error(request, _("Tick the leads to qualify first."))
@@ -175,7 +175,7 @@ def lead_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("%(lead)s was added.") % {"lead": lead})
-            return redirect("lead_detail", pk=lead.pk)
+            return redirect("leads:lead_detail", pk=lead.pk)
     return render(request, "leads/leads/form.html", {"form": form})
 
 
@@ -267,7 +267,7 @@ def _lead_action(request: HttpRequest, pk: int, rule: str, form_class, perform) 
     lead = _visible_lead(request, pk)
     _require(request, rule, lead)
     form = form_class(request.POST)
-    back = _next_url(request, reverse("lead_detail", kwargs={"pk": lead.pk}))
+    back = _next_url(request, reverse("leads:lead_detail", kwargs={"pk": lead.pk}))
     if not form.is_valid():
         if request.htmx:
             return _row(request, lead, error=_first_error(form), status=400, form=form)
@@ -354,7 +354,7 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConvertForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
-        return redirect("lead_detail", pk=lead.pk)
+        return redirect("leads:lead_detail", pk=lead.pk)
     try:
         deal = lifecycle.convert_lead(
             by=request.membership,
@@ -366,12 +366,12 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied from None
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect("lead_detail", pk=lead.pk)
+        return redirect("leads:lead_detail", pk=lead.pk)
     messages.success(request, _("Converted: the deal %(deal)s is open.") % {"deal": deal})
     try:
-        return redirect(reverse("deal_detail", kwargs={"pk": deal.pk}))
+        return redirect(reverse("leads:deal_detail", kwargs={"pk": deal.pk}))
     except NoReverseMatch:
-        return redirect("lead_detail", pk=lead.pk)
+        return redirect("leads:lead_detail", pk=lead.pk)
 
 
 urlpatterns = [

@@ -161,7 +161,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error.message)
             else:
                 messages.success(request, _("Complaint filed. Marketing has been asked to answer."))
-                return redirect("quality_complaint_detail", pk=complaint.pk)
+                return redirect("leads:quality_complaint_detail", pk=complaint.pk)
         campaign = form.cleaned_data.get("campaign")
         import_batch = None if campaign else form.cleaned_data.get("import_batch")
     else:
@@ -211,7 +211,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, error.message)
             else:
                 messages.success(request, _("Answer sent to sales."))
-            return redirect("quality_complaint_detail", pk=complaint.pk)
+            return redirect("leads:quality_complaint_detail", pk=complaint.pk)
     context = {
         "complaint": complaint,
         "form": form,

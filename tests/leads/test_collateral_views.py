@@ -33,7 +33,7 @@ def test_library_shows_usage_and_win_rate(browser_for, rep, org, asset):
         CollateralUse.objects.create(
             organization=org, collateral=asset, deal=deal, stage="proposal"
         )
-    response = browser_for(rep).get(reverse("collateral_library"))
+    response = browser_for(rep).get(reverse("leads:collateral_library"))
     assert response.status_code == 200
     (row,) = response.context["items"]
     assert (row.usage_count, row.deals_won, row.deals_lost, row.win_rate) == (3, 1, 1, 0.5)
@@ -46,13 +46,13 @@ def test_library_query_count_does_not_grow_with_assets(
     tier = TierFactory(organization=org)
     client = browser_for(marketer)
     CollateralFactory.create_batch(2, organization=org, owner=marketer)
-    client.get(reverse("collateral_library"))
+    client.get(reverse("leads:collateral_library"))
     with django_assert_max_num_queries(20) as few:
-        client.get(reverse("collateral_library"))
+        client.get(reverse("leads:collateral_library"))
     for asset in CollateralFactory.create_batch(30, organization=org, owner=marketer):
         asset.tiers.set([tier])
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(reverse("collateral_library"))
+        response = client.get(reverse("leads:collateral_library"))
     assert len(response.context["items"]) == 32
 
 
@@ -64,7 +64,7 @@ def test_library_filters_by_tier_and_stage(browser_for, rep, org):
         [TierFactory(organization=org)]
     )
     response = browser_for(rep).get(
-        reverse("collateral_library"), {"tier": tier.pk, "stage": "negotiation"}, **HTMX
+        reverse("leads:collateral_library"), {"tier": tier.pk, "stage": "negotiation"}, **HTMX
     )
     assert [c.title for c in response.context["items"]] == ["Tier deck"]
     assert "<html" not in response.content.decode()
@@ -73,9 +73,9 @@ def test_library_filters_by_tier_and_stage(browser_for, rep, org):
 def test_library_empty_states(browser_for, rep, marketer):
     assert (
         "The library is empty"
-        in browser_for(rep).get(reverse("collateral_library")).content.decode()
+        in browser_for(rep).get(reverse("leads:collateral_library")).content.decode()
     )
-    html = browser_for(marketer).get(reverse("collateral_library")).content.decode()
+    html = browser_for(marketer).get(reverse("leads:collateral_library")).content.decode()
     assert "Add to the library" in html
 
 
@@ -83,7 +83,7 @@ def test_library_shows_coverage(browser_for, rep, org, asset):
     deal = DealFactory(organization=org, company=CompanyFactory(organization=org))
     services.use_collateral(by=rep, collateral=asset, deal=deal)
     services.record_own_material(by=rep, deal=deal, description="mine", missing="a demo")
-    response = browser_for(rep).get(reverse("collateral_library"))
+    response = browser_for(rep).get(reverse("leads:collateral_library"))
     assert response.context["coverage"].total.coverage == 0.5
     assert "Library coverage" in response.content.decode()
 
@@ -96,7 +96,7 @@ def test_marketing_uploads_a_small_file(browser_for, marketer, org, settings, tm
     tier = TierFactory(organization=org)
     upload = SimpleUploadedFile("battle-card.pdf", b"%PDF-1.4 small", "application/pdf")
     response = browser_for(marketer).post(
-        reverse("collateral_create"),
+        reverse("leads:collateral_create"),
         {"title": "Battle card", "file": upload, "tiers": [tier.pk], "stages": ["proposal"]},
     )
     assert response.status_code == 302
@@ -110,7 +110,7 @@ def test_marketing_uploads_a_small_file(browser_for, marketer, org, settings, tm
 
 
 def test_upload_needs_a_file_or_a_link(browser_for, marketer):
-    response = browser_for(marketer).post(reverse("collateral_create"), {"title": "Nothing"})
+    response = browser_for(marketer).post(reverse("leads:collateral_create"), {"title": "Nothing"})
     assert response.status_code == 400
     assert response.context["form"].errors["url"]
     assert not Collateral.objects.exists()
@@ -118,15 +118,15 @@ def test_upload_needs_a_file_or_a_link(browser_for, marketer):
 
 def test_sales_cannot_upload_edit_or_archive(browser_for, rep, asset):
     client = browser_for(rep)
-    assert client.get(reverse("collateral_create")).status_code == 403
+    assert client.get(reverse("leads:collateral_create")).status_code == 403
     assert (
         client.post(
-            reverse("collateral_create"), {"title": "x", "url": "https://x.test"}
+            reverse("leads:collateral_create"), {"title": "x", "url": "https://x.test"}
         ).status_code
         == 403
     )
-    assert client.get(reverse("collateral_edit", args=[asset.pk])).status_code == 403
-    assert client.post(reverse("collateral_archive", args=[asset.pk])).status_code == 403
+    assert client.get(reverse("leads:collateral_edit", args=[asset.pk])).status_code == 403
+    assert client.post(reverse("leads:collateral_archive", args=[asset.pk])).status_code == 403
     asset.refresh_from_db()
     assert asset.archived_at is None
 
@@ -135,7 +135,7 @@ def test_marketing_retags_and_archives(browser_for, marketer, org, asset):
     tier = TierFactory(organization=org)
     client = browser_for(marketer)
     response = client.post(
-        reverse("collateral_edit", args=[asset.pk]),
+        reverse("leads:collateral_edit", args=[asset.pk]),
         {"title": "ROI v2", "url": asset.url, "tiers": [tier.pk], "stages": ["negotiation"]},
     )
     assert response.status_code == 302
@@ -145,10 +145,10 @@ def test_marketing_retags_and_archives(browser_for, marketer, org, asset):
         ["negotiation"],
         [tier],
     )
-    assert client.post(reverse("collateral_archive", args=[asset.pk])).status_code == 302
+    assert client.post(reverse("leads:collateral_archive", args=[asset.pk])).status_code == 302
     asset.refresh_from_db()
     assert asset.archived_at is not None
-    live = client.get(reverse("collateral_library")).context["items"]
+    live = client.get(reverse("leads:collateral_library")).context["items"]
     assert asset not in list(live)
 
 
@@ -156,7 +156,7 @@ def test_asset_page_shows_figures_per_tier_and_stage(browser_for, rep, org, asse
     tier = TierFactory(organization=org, name="Mid-market")
     deal = DealFactory(organization=org, company=CompanyFactory(organization=org, tier=tier))
     services.use_collateral(by=rep, collateral=asset, deal=deal)
-    response = browser_for(rep).get(reverse("collateral_detail", args=[asset.pk]))
+    response = browser_for(rep).get(reverse("leads:collateral_detail", args=[asset.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Mid-market" in html and deal.name in html
@@ -165,9 +165,9 @@ def test_asset_page_shows_figures_per_tier_and_stage(browser_for, rep, org, asse
 
 def test_outsider_gets_404_on_collateral_pages(browser_for, charlie, asset):
     client = browser_for(charlie)
-    assert client.get(reverse("collateral_detail", args=[asset.pk])).status_code == 404
-    assert client.post(reverse("collateral_archive", args=[asset.pk])).status_code == 404
-    assert "ROI calculator" not in client.get(reverse("collateral_library")).content.decode()
+    assert client.get(reverse("leads:collateral_detail", args=[asset.pk])).status_code == 404
+    assert client.post(reverse("leads:collateral_archive", args=[asset.pk])).status_code == 404
+    assert "ROI calculator" not in client.get(reverse("leads:collateral_library")).content.decode()
 
 
 # --- Content requests ----------------------------------------------------------------------
@@ -177,10 +177,10 @@ def test_sales_requests_content_and_sees_its_own(browser_for, rep, rep2, org):
     ContentRequestFactory(organization=org, requested_by=rep2, title="Not mine")
     client = browser_for(rep)
     response = client.post(
-        reverse("content_request_create"), {"title": "Banking deck", "need": "For Q3 deals"}
+        reverse("leads:content_request_create"), {"title": "Banking deck", "need": "For Q3 deals"}
     )
     assert response.status_code == 302
-    page = client.get(reverse("content_requests"))
+    page = client.get(reverse("leads:content_requests"))
     assert [r.title for r in page.context["requests"]] == ["Banking deck"]
     assert page.context["scope"] == "mine"
 
@@ -188,20 +188,20 @@ def test_sales_requests_content_and_sees_its_own(browser_for, rep, rep2, org):
 def test_marketing_works_requests_in_place(browser_for, marketer, rep, org, asset):
     item = ContentRequestFactory(organization=org, requested_by=rep)
     client = browser_for(marketer)
-    response = client.post(reverse("content_request_start", args=[item.pk]), **HTMX)
+    response = client.post(reverse("leads:content_request_start", args=[item.pk]), **HTMX)
     assert response.status_code == 200
     assert f'id="request-{item.pk}"' in response.content.decode()
     item.refresh_from_db()
     assert (item.status, item.assignee) == ("in_progress", marketer)
     response = client.post(
-        reverse("content_request_complete", args=[item.pk]),
+        reverse("leads:content_request_complete", args=[item.pk]),
         {"collateral": asset.pk, "note": "Use this"},
         **HTMX,
     )
     assert response.status_code == 200
     item.refresh_from_db()
     assert (item.status, item.collateral) == ("done", asset)
-    again = client.post(reverse("content_request_start", args=[item.pk]), **HTMX)
+    again = client.post(reverse("leads:content_request_start", args=[item.pk]), **HTMX)
     assert again.status_code == 409
     assert "cannot become in progress" in again.content.decode()
 
@@ -209,11 +209,11 @@ def test_marketing_works_requests_in_place(browser_for, marketer, rep, org, asse
 def test_declining_needs_a_reason(browser_for, marketer, org):
     item = ContentRequestFactory(organization=org)
     client = browser_for(marketer)
-    response = client.post(reverse("content_request_decline", args=[item.pk]), **HTMX)
+    response = client.post(reverse("leads:content_request_decline", args=[item.pk]), **HTMX)
     assert response.status_code == 400
     item.refresh_from_db()
     assert item.status == "open"
-    client.post(reverse("content_request_decline", args=[item.pk]), {"reason": "We have one"})
+    client.post(reverse("leads:content_request_decline", args=[item.pk]), {"reason": "We have one"})
     item.refresh_from_db()
     assert (item.status, item.resolution_note) == ("declined", "We have one")
 
@@ -221,7 +221,8 @@ def test_declining_needs_a_reason(browser_for, marketer, org):
 def test_sales_cannot_handle_requests(browser_for, rep, org):
     item = ContentRequestFactory(organization=org)
     assert (
-        browser_for(rep).post(reverse("content_request_start", args=[item.pk])).status_code == 403
+        browser_for(rep).post(reverse("leads:content_request_start", args=[item.pk])).status_code
+        == 403
     )
     item.refresh_from_db()
     assert item.status == "open"
@@ -233,26 +234,28 @@ def test_requests_list_query_count_does_not_grow(
     client = browser_for(marketer)
     deal = DealFactory(organization=org)
     ContentRequestFactory.create_batch(2, organization=org, requested_by=rep, deal=deal)
-    client.get(reverse("content_requests"))
+    client.get(reverse("leads:content_requests"))
     with django_assert_max_num_queries(20) as few:
-        client.get(reverse("content_requests"))
+        client.get(reverse("leads:content_requests"))
     ContentRequestFactory.create_batch(30, organization=org, requested_by=rep, deal=deal)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(reverse("content_requests"))
+        response = client.get(reverse("leads:content_requests"))
     assert len(response.context["requests"]) == 32
 
 
 def test_requests_empty_state(browser_for, marketer):
     assert (
         "No open requests"
-        in browser_for(marketer).get(reverse("content_requests")).content.decode()
+        in browser_for(marketer).get(reverse("leads:content_requests")).content.decode()
     )
 
 
 def test_outsider_gets_404_on_request_actions(browser_for, charlie, org):
     item = ContentRequestFactory(organization=org)
     assert (
-        browser_for(charlie).post(reverse("content_request_start", args=[item.pk])).status_code
+        browser_for(charlie)
+        .post(reverse("leads:content_request_start", args=[item.pk]))
+        .status_code
         == 404
     )
     assert ContentRequest.objects.get().status == "open"

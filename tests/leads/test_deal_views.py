@@ -33,7 +33,7 @@ def deal(org, company, rep):
 def test_board_shows_open_deals_by_stage_with_totals(browser_for, rep, org, company, deal):
     DealFactory(organization=org, company=company, stage="negotiation", value=700, name="Late")
     DealFactory(organization=org, company=company, stage="won", name="Done deal")
-    page = browser_for(rep).get(reverse("deal_board"))
+    page = browser_for(rep).get(reverse("leads:deal_board"))
     assert page.status_code == 200
     html = page.content.decode()
     assert "Big one" in html and "Late" in html
@@ -47,36 +47,36 @@ def test_board_query_count_does_not_grow_with_deals(
 ):
     client = browser_for(rep)
     DealFactory.create_batch(2, organization=org, company=company, owner=rep)
-    client.get(reverse("deal_board"))  # warm caches (content types, session)
+    client.get(reverse("leads:deal_board"))  # warm caches (content types, session)
     with django_assert_max_num_queries(12) as few:
-        client.get(reverse("deal_board"))
+        client.get(reverse("leads:deal_board"))
     DealFactory.create_batch(
         30, organization=org, company=CompanyFactory(organization=org), owner=rep
     )
     DealFactory.create_batch(10, organization=org, company=company, stage="proposal")
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(reverse("deal_board"))
+        response = client.get(reverse("leads:deal_board"))
     assert response.context["board"].open_count == 42
 
 
 def test_board_empty_state(browser_for, rep):
-    html = browser_for(rep).get(reverse("deal_board")).content.decode()
+    html = browser_for(rep).get(reverse("leads:deal_board")).content.decode()
     assert "No open deals yet" in html
 
 
 def test_board_filters_to_my_deals_and_search(browser_for, rep, rep2, org, company, deal):
     DealFactory(organization=org, company=company, owner=rep2, name="Someone else's")
     client = browser_for(rep)
-    mine = client.get(reverse("deal_board"), {"owner": "me"}, **HTMX)
+    mine = client.get(reverse("leads:deal_board"), {"owner": "me"}, **HTMX)
     assert "Big one" in mine.content.decode()
     assert "Someone else" not in mine.content.decode()
-    found = client.get(reverse("deal_board"), {"q": "else"}, **HTMX).content.decode()
+    found = client.get(reverse("leads:deal_board"), {"q": "else"}, **HTMX).content.decode()
     assert "Someone else" in found and "Big one" not in found
 
 
 def test_htmx_advance_returns_the_board_fragment(browser_for, rep, deal):
     response = browser_for(rep).post(
-        reverse("deal_advance", args=[deal.pk]), {"stage": "proposal"}, **HTMX
+        reverse("leads:deal_advance", args=[deal.pk]), {"stage": "proposal"}, **HTMX
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -90,10 +90,10 @@ def test_htmx_advance_returns_the_board_fragment(browser_for, rep, deal):
 
 def test_advance_without_htmx_redirects_to_the_deal(browser_for, rep, deal):
     response = browser_for(rep).post(
-        reverse("deal_advance", args=[deal.pk]), {"stage": "negotiation"}
+        reverse("leads:deal_advance", args=[deal.pk]), {"stage": "negotiation"}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("deal_detail", args=[deal.pk])
+    assert response["Location"] == reverse("leads:deal_detail", args=[deal.pk])
     deal.refresh_from_db()
     assert deal.stage == "negotiation"
 
@@ -101,14 +101,14 @@ def test_advance_without_htmx_redirects_to_the_deal(browser_for, rep, deal):
 def test_moving_a_closed_deal_shows_the_conflict_on_the_board(browser_for, rep, org, company):
     won = DealFactory(organization=org, company=company, stage="won")
     response = browser_for(rep).post(
-        reverse("deal_advance", args=[won.pk]), {"stage": "proposal"}, **HTMX
+        reverse("leads:deal_advance", args=[won.pk]), {"stage": "proposal"}, **HTMX
     )
     assert response.status_code == 409
     assert "a closed deal does not move" in response.content.decode()
 
 
 def test_htmx_win_closes_the_deal(browser_for, rep, deal):
-    response = browser_for(rep).post(reverse("deal_win", args=[deal.pk]), **HTMX)
+    response = browser_for(rep).post(reverse("leads:deal_win", args=[deal.pk]), **HTMX)
     assert response.status_code == 200
     deal.refresh_from_db()
     assert deal.stage == "won"
@@ -120,14 +120,14 @@ def test_htmx_win_closes_the_deal(browser_for, rep, deal):
 def test_lose_form_requires_feature_names_for_missing_feature(browser_for, rep, deal):
     client = browser_for(rep)
     response = client.post(
-        reverse("deal_lose", args=[deal.pk]), {"reason": "missing_feature"}, **HTMX
+        reverse("leads:deal_lose", args=[deal.pk]), {"reason": "missing_feature"}, **HTMX
     )
     assert response.status_code == 400
     assert "Name at least one missing feature." in response.content.decode()
     deal.refresh_from_db()
     assert deal.stage == "qualification"
     response = client.post(
-        reverse("deal_lose", args=[deal.pk]),
+        reverse("leads:deal_lose", args=[deal.pk]),
         {"reason": "missing_feature", "features": "SSO\n\nAudit log\n", "note": "Sad"},
         **HTMX,
     )
@@ -141,7 +141,7 @@ def test_lose_form_requires_feature_names_for_missing_feature(browser_for, rep, 
 
 
 def test_lose_without_a_reason_is_refused(browser_for, rep, deal):
-    response = browser_for(rep).post(reverse("deal_lose", args=[deal.pk]), {"note": "x"})
+    response = browser_for(rep).post(reverse("leads:deal_lose", args=[deal.pk]), {"note": "x"})
     assert response.status_code == 400
     assert "form" in response.context
     deal.refresh_from_db()
@@ -149,12 +149,12 @@ def test_lose_without_a_reason_is_refused(browser_for, rep, deal):
 
 
 def test_lose_page_opens_without_javascript(browser_for, rep, deal):
-    response = browser_for(rep).get(reverse("deal_lose", args=[deal.pk]))
+    response = browser_for(rep).get(reverse("leads:deal_lose", args=[deal.pk]))
     assert response.status_code == 200
     assert "Missing feature" in response.content.decode()
 
 
-@pytest.mark.parametrize("name", ["deal_advance", "deal_win", "deal_lose"])
+@pytest.mark.parametrize("name", ["leads:deal_advance", "leads:deal_win", "leads:deal_lose"])
 def test_non_sales_get_403_on_deal_actions(browser_for, marketer, product_person, deal, name):
     for member in (marketer, product_person):
         response = browser_for(member).post(
@@ -166,17 +166,17 @@ def test_non_sales_get_403_on_deal_actions(browser_for, marketer, product_person
 
 
 def test_marketing_sees_the_board_without_action_buttons(browser_for, marketer, deal):
-    response = browser_for(marketer).get(reverse("deal_board"))
+    response = browser_for(marketer).get(reverse("leads:deal_board"))
     assert response.status_code == 200
-    assert reverse("deal_win", args=[deal.pk]) not in response.content.decode()
+    assert reverse("leads:deal_win", args=[deal.pk]) not in response.content.decode()
 
 
 def test_outsider_gets_404_on_deal_pages_and_actions(browser_for, charlie, deal):
     client = browser_for(charlie)
-    assert client.get(reverse("deal_detail", args=[deal.pk])).status_code == 404
-    assert client.post(reverse("deal_win", args=[deal.pk])).status_code == 404
-    assert client.get(reverse("deal_lose", args=[deal.pk])).status_code == 404
-    assert "Big one" not in client.get(reverse("deal_board")).content.decode()
+    assert client.get(reverse("leads:deal_detail", args=[deal.pk])).status_code == 404
+    assert client.post(reverse("leads:deal_win", args=[deal.pk])).status_code == 404
+    assert client.get(reverse("leads:deal_lose", args=[deal.pk])).status_code == 404
+    assert "Big one" not in client.get(reverse("leads:deal_board")).content.decode()
     deal.refresh_from_db()
     assert deal.stage == "qualification"
 
@@ -198,9 +198,9 @@ def test_deal_page_shows_company_contacts_history_and_picker(
     fits.tiers.set([tier])
     CollateralFactory(organization=org, title="Negotiation only", stages=["negotiation"])
     client = browser_for(rep)
-    client.get(reverse("deal_detail", args=[deal.pk]))
+    client.get(reverse("leads:deal_detail", args=[deal.pk]))
     with django_assert_max_num_queries(20):
-        response = client.get(reverse("deal_detail", args=[deal.pk]))
+        response = client.get(reverse("leads:deal_detail", args=[deal.pk]))
     html = response.content.decode()
     assert response.status_code == 200
     assert "Initech" in html and "Bill Lumbergh" in html
@@ -214,7 +214,7 @@ def test_using_collateral_from_the_deal_page(browser_for, rep, org, deal):
     client = browser_for(rep)
     for _ in range(2):
         response = client.post(
-            reverse("deal_use_collateral", args=[deal.pk]), {"collateral": asset.pk}
+            reverse("leads:deal_use_collateral", args=[deal.pk]), {"collateral": asset.pk}
         )
         assert response.status_code == 302
     assert deal.collateral_uses.count() == 1
@@ -223,12 +223,12 @@ def test_using_collateral_from_the_deal_page(browser_for, rep, org, deal):
 def test_own_material_form_creates_a_content_request(browser_for, rep, deal):
     client = browser_for(rep)
     response = client.post(
-        reverse("deal_own_material", args=[deal.pk]), {"description": "My slides"}
+        reverse("leads:deal_own_material", args=[deal.pk]), {"description": "My slides"}
     )
     assert response.status_code == 400
     assert not ContentRequest.objects.exists()
     response = client.post(
-        reverse("deal_own_material", args=[deal.pk]),
+        reverse("leads:deal_own_material", args=[deal.pk]),
         {"description": "My slides", "missing": "A pricing one-pager"},
     )
     assert response.status_code == 302
@@ -245,13 +245,13 @@ def test_marketing_cannot_record_use_or_own_material(browser_for, marketer, org,
     client = browser_for(marketer)
     assert (
         client.post(
-            reverse("deal_use_collateral", args=[deal.pk]), {"collateral": asset.pk}
+            reverse("leads:deal_use_collateral", args=[deal.pk]), {"collateral": asset.pk}
         ).status_code
         == 403
     )
     assert (
         client.post(
-            reverse("deal_own_material", args=[deal.pk]), {"description": "a", "missing": "b"}
+            reverse("leads:deal_own_material", args=[deal.pk]), {"description": "a", "missing": "b"}
         ).status_code
         == 403
     )
@@ -262,7 +262,7 @@ def test_marketing_cannot_record_use_or_own_material(browser_for, marketer, org,
 
 def test_sales_opens_a_deal_reusing_the_company_by_domain(browser_for, rep, company):
     response = browser_for(rep).post(
-        reverse("deal_create"),
+        reverse("leads:deal_create"),
         {
             "company_name": "Prospect Holding",
             "company_domain": "www.prospect.test",
@@ -272,7 +272,7 @@ def test_sales_opens_a_deal_reusing_the_company_by_domain(browser_for, rep, comp
     )
     deal = Deal.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("deal_detail", args=[deal.pk])
+    assert response["Location"] == reverse("leads:deal_detail", args=[deal.pk])
     assert (deal.company, deal.source, deal.owner, deal.name) == (
         company,
         "sales",
@@ -282,19 +282,19 @@ def test_sales_opens_a_deal_reusing_the_company_by_domain(browser_for, rep, comp
 
 
 def test_new_deal_needs_a_company(browser_for, rep):
-    response = browser_for(rep).post(reverse("deal_create"), {"value": "1", "kind": "new"})
+    response = browser_for(rep).post(reverse("leads:deal_create"), {"value": "1", "kind": "new"})
     assert response.status_code == 200
     assert response.context["form"].errors["company_name"]
     assert not Deal.objects.exists()
 
 
 def test_new_deal_form_is_for_sales_only(browser_for, marketer):
-    assert browser_for(marketer).get(reverse("deal_create")).status_code == 403
+    assert browser_for(marketer).get(reverse("leads:deal_create")).status_code == 403
 
 
 def test_company_page_lists_contacts_and_deals(browser_for, rep, company, deal):
     ContactFactory(organization=company.organization, company=company, email="ann@prospect.test")
-    response = browser_for(rep).get(reverse("company_detail", args=[company.pk]))
+    response = browser_for(rep).get(reverse("leads:company_detail", args=[company.pk]))
     html = response.content.decode()
     assert response.status_code == 200
     assert "ann@prospect.test" in html and "Big one" in html
@@ -304,12 +304,12 @@ def test_company_page_lists_contacts_and_deals(browser_for, rep, company, deal):
 def test_adding_a_contact_on_the_company_page(browser_for, rep, company):
     client = browser_for(rep)
     response = client.post(
-        reverse("contact_create", args=[company.pk]), {"email": "Bo@Prospect.test"}
+        reverse("leads:contact_create", args=[company.pk]), {"email": "Bo@Prospect.test"}
     )
     assert response.status_code == 302
     assert company.contacts.get().email == "bo@prospect.test"
     duplicate = client.post(
-        reverse("contact_create", args=[company.pk]), {"email": "bo@prospect.test"}
+        reverse("leads:contact_create", args=[company.pk]), {"email": "bo@prospect.test"}
     )
     assert duplicate.status_code == 400
     assert ActivityEvent.objects.filter(verb="contact.created").count() == 1
@@ -317,8 +317,10 @@ def test_adding_a_contact_on_the_company_page(browser_for, rep, company):
 
 def test_outsider_gets_404_on_the_company_page(browser_for, charlie, company):
     client = browser_for(charlie)
-    assert client.get(reverse("company_detail", args=[company.pk])).status_code == 404
+    assert client.get(reverse("leads:company_detail", args=[company.pk])).status_code == 404
     assert (
-        client.post(reverse("contact_create", args=[company.pk]), {"email": "x@y.test"}).status_code
+        client.post(
+            reverse("leads:contact_create", args=[company.pk]), {"email": "x@y.test"}
+        ).status_code
         == 404
     )

@@ -366,22 +366,24 @@ def test_an_outsider_cannot_see_another_organizations_import(api_for, charlie, o
 
 def test_the_upload_page_imports_and_shows_the_report(browser_for, marketer):
     browser = browser_for(marketer)
-    page = browser.get(reverse("lead_import"))
+    page = browser.get(reverse("leads:lead_import"))
     assert page.status_code == 200
     assert "adres e-mail" in page.content.decode()  # the accepted column names are listed
     content = "Email,Notes\nok@x.test,hi\nbroken,\n"
-    response = browser.post(reverse("lead_import"), {"file": upload(content)}, follow=True)
+    response = browser.post(reverse("leads:lead_import"), {"file": upload(content)}, follow=True)
     batch = ImportBatch.objects.get()
-    assert response.redirect_chain[-1][0] == reverse("lead_import_detail", args=[batch.pk])
+    assert response.redirect_chain[-1][0] == reverse("leads:lead_import_detail", args=[batch.pk])
     html = response.content.decode()
     assert "1 created, 0 updated, 1 with errors" in html
     assert "Notes" in html  # the ignored column is named
     assert "Enter a valid email address." in html
-    assert reverse("lead_import_errors", args=[batch.pk]) in html
+    assert reverse("leads:lead_import_errors", args=[batch.pk]) in html
 
 
 def test_the_upload_page_shows_a_file_level_error(browser_for, marketer):
-    response = browser_for(marketer).post(reverse("lead_import"), {"file": upload("Foo\n1\n")})
+    response = browser_for(marketer).post(
+        reverse("leads:lead_import"), {"file": upload("Foo\n1\n")}
+    )
     assert response.status_code == 400
     assert "Recognised column names" in response.content.decode()
     assert not ImportBatch.objects.exists()
@@ -392,7 +394,7 @@ def test_errors_download_as_csv(browser_for, marketer, api):
     batch = ImportBatch.objects.get()
     batch.errors.append({"row": 9, "column": '=HYPERLINK("x")', "message": "injected"})
     batch.save()
-    response = browser_for(marketer).get(reverse("lead_import_errors", args=[batch.pk]))
+    response = browser_for(marketer).get(reverse("leads:lead_import_errors", args=[batch.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="leads-errors.csv"' in response["Content-Disposition"]
@@ -411,29 +413,29 @@ def test_errors_download_uses_semicolons_for_polish_readers(browser_for, markete
     browser = browser_for(marketer)
     marketer.user.language = "pl"
     marketer.user.save()
-    body = browser.get(reverse("lead_import_errors", args=[batch.pk])).content.decode()
+    body = browser.get(reverse("leads:lead_import_errors", args=[batch.pk])).content.decode()
     assert body.lstrip("\ufeff").splitlines()[1].startswith("2;Email;")
 
 
 def test_sales_sees_imports_but_not_the_upload_form(browser_for, rep, org):
     batch = ImportBatchFactory(organization=org)
     browser = browser_for(rep)
-    assert browser.get(reverse("lead_import")).status_code == 403
-    assert browser.post(reverse("lead_import"), {"file": upload(GOOD)}).status_code == 403
-    listing = browser.get(reverse("lead_import_list"))
+    assert browser.get(reverse("leads:lead_import")).status_code == 403
+    assert browser.post(reverse("leads:lead_import"), {"file": upload(GOOD)}).status_code == 403
+    listing = browser.get(reverse("leads:lead_import_list"))
     assert listing.status_code == 200
     assert batch.file_name in listing.content.decode()
-    assert reverse("lead_import") not in listing.content.decode()
-    assert browser.get(reverse("lead_import_detail", args=[batch.pk])).status_code == 200
+    assert reverse("leads:lead_import") not in listing.content.decode()
+    assert browser.get(reverse("leads:lead_import_detail", args=[batch.pk])).status_code == 200
 
 
 def test_a_sales_manager_may_import(browser_for, org):
     manager = member_of(org, DepartmentKind.SALES, Role.MANAGER, email="mgr@acme.test")
-    assert browser_for(manager).get(reverse("lead_import")).status_code == 200
+    assert browser_for(manager).get(reverse("leads:lead_import")).status_code == 200
 
 
 def test_the_imports_page_has_an_empty_state(browser_for, marketer):
-    html = browser_for(marketer).get(reverse("lead_import_list")).content.decode()
+    html = browser_for(marketer).get(reverse("leads:lead_import_list")).content.decode()
     assert "No imports yet" in html
 
 
@@ -443,10 +445,10 @@ def test_the_imports_page_query_count_does_not_grow(
     browser = browser_for(marketer)
     ImportBatchFactory.create_batch(3, organization=org, uploaded_by=marketer)
     with django_assert_max_num_queries(12):
-        browser.get(reverse("lead_import_list"))
+        browser.get(reverse("leads:lead_import_list"))
     ImportBatchFactory.create_batch(30, organization=org, uploaded_by=marketer)
     with django_assert_max_num_queries(12):
-        html = browser.get(reverse("lead_import_list")).content.decode()
+        html = browser.get(reverse("leads:lead_import_list")).content.decode()
     assert html.count("/leads/imports/") >= 33
 
 
@@ -459,17 +461,17 @@ def test_the_report_page_query_count_is_constant(
     )
     browser = browser_for(marketer)
     with django_assert_max_num_queries(10):
-        response = browser.get(reverse("lead_import_detail", args=[batch.pk]))
+        response = browser.get(reverse("leads:lead_import_detail", args=[batch.pk]))
     assert response.content.decode().count("<td>bad</td>") == 498
 
 
 def test_an_outsider_gets_404_for_another_organizations_import_pages(browser_for, charlie, org):
     batch = ImportBatchFactory(organization=org)
     browser = browser_for(charlie)
-    for name in ("lead_import_detail", "lead_import_errors"):
+    for name in ("leads:lead_import_detail", "leads:lead_import_errors"):
         assert browser.get(reverse(name, args=[batch.pk])).status_code == 404
         assert browser.post(reverse(name, args=[batch.pk])).status_code == 404
-    assert batch.file_name not in browser.get(reverse("lead_import_list")).content.decode()
+    assert batch.file_name not in browser.get(reverse("leads:lead_import_list")).content.decode()
 
 
 # --- Reading numbers and names ---------------------------------------------------------------

@@ -76,7 +76,10 @@ def test_report_page_groups_by_campaign_with_a_complaint_link(browser_for, org, 
     response = browser_for(sales_manager).get(REPORT, {"group_by": "campaign"})
     assert response.status_code == 200
     assert "Webinar" in chart_data(response)["labels"]
-    assert f"{reverse('quality_complaint_new')}?campaign={campaign.pk}" in response.content.decode()
+    assert (
+        f"{reverse('leads:quality_complaint_new')}?campaign={campaign.pk}"
+        in response.content.decode()
+    )
 
 
 def test_report_page_without_leads_shows_an_empty_state(browser_for, alice):
@@ -184,7 +187,9 @@ def test_complaint_form_from_a_campaign_offers_its_leads(browser_for, org, rep, 
         organization=org, campaign=campaign, status="rejected", rejection_reason="not_icp"
     )
     elsewhere = LeadFactory(organization=org)
-    response = browser_for(rep).get(reverse("quality_complaint_new"), {"campaign": campaign.pk})
+    response = browser_for(rep).get(
+        reverse("leads:quality_complaint_new"), {"campaign": campaign.pk}
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert f'value="{rejected.pk}"' in page and rejected.email in page
@@ -194,49 +199,53 @@ def test_complaint_form_from_a_campaign_offers_its_leads(browser_for, org, rep, 
 def test_complaint_form_from_an_import(browser_for, org, rep):
     batch = ImportBatchFactory(organization=org)
     lead = LeadFactory(organization=org, import_batch=batch)
-    response = browser_for(rep).get(reverse("quality_complaint_new"), {"import_batch": batch.pk})
+    response = browser_for(rep).get(
+        reverse("leads:quality_complaint_new"), {"import_batch": batch.pk}
+    )
     assert response.status_code == 200
     assert lead.email in response.content.decode()
 
 
 def test_complaint_form_for_a_foreign_campaign_is_a_404(browser_for, rep, other_org):
     foreign = CampaignFactory(organization=other_org)
-    url = reverse("quality_complaint_new")
+    url = reverse("leads:quality_complaint_new")
     assert browser_for(rep).get(url, {"campaign": foreign.pk}).status_code == 404
 
 
 def test_filing_through_the_form(browser_for, org, rep, marketer, campaign):
     lead = LeadFactory(organization=org, campaign=campaign)
     response = browser_for(rep).post(
-        reverse("quality_complaint_new"),
+        reverse("leads:quality_complaint_new"),
         {"campaign": campaign.pk, "reason": "no_budget", "note": "None", "example_leads": lead.pk},
     )
     complaint = QualityComplaint.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("quality_complaint_detail", args=[complaint.pk])
+    assert response["Location"] == reverse("leads:quality_complaint_detail", args=[complaint.pk])
     assert (complaint.filed_by, list(complaint.example_leads.all())) == (rep, [lead])
 
 
 def test_filing_errors_stay_on_the_form(browser_for, org, rep, campaign):
     elsewhere = LeadFactory(organization=org)
     response = browser_for(rep).post(
-        reverse("quality_complaint_new"),
+        reverse("leads:quality_complaint_new"),
         {"campaign": campaign.pk, "reason": "no_budget", "example_leads": elsewhere.pk},
     )
     assert response.status_code == 200
     assert "Example leads must be leads you can see" in response.content.decode()
-    response = browser_for(rep).post(reverse("quality_complaint_new"), {"reason": "no_budget"})
+    response = browser_for(rep).post(
+        reverse("leads:quality_complaint_new"), {"reason": "no_budget"}
+    )
     assert "Name the campaign or the import" in response.content.decode()
     assert not QualityComplaint.objects.exists()
 
 
 def test_marketing_cannot_open_the_filing_form(browser_for, marketer):
-    assert browser_for(marketer).get(reverse("quality_complaint_new")).status_code == 403
+    assert browser_for(marketer).get(reverse("leads:quality_complaint_new")).status_code == 403
 
 
 def test_marketing_answers_on_the_complaint_page(browser_for, org, rep, marketer, campaign):
     complaint = QualityComplaintFactory(organization=org, campaign=campaign, filed_by=rep)
-    url = reverse("quality_complaint_detail", args=[complaint.pk])
+    url = reverse("leads:quality_complaint_detail", args=[complaint.pk])
     page = browser_for(marketer).get(url)
     assert page.status_code == 200
     assert 'name="answer"' in page.content.decode()
@@ -251,7 +260,7 @@ def test_marketing_answers_on_the_complaint_page(browser_for, org, rep, marketer
 
 def test_sales_sees_the_complaint_but_cannot_answer(browser_for, org, rep):
     complaint = QualityComplaintFactory(organization=org)
-    url = reverse("quality_complaint_detail", args=[complaint.pk])
+    url = reverse("leads:quality_complaint_detail", args=[complaint.pk])
     assert 'name="answer"' not in browser_for(rep).get(url).content.decode()
     assert browser_for(rep).post(url, {"answer": "Me"}).status_code == 403
     complaint.refresh_from_db()
@@ -260,7 +269,7 @@ def test_sales_sees_the_complaint_but_cannot_answer(browser_for, org, rep):
 
 def test_complaint_page_of_another_organization_is_a_404(browser_for, other_org, rep):
     complaint = QualityComplaintFactory(organization=other_org)
-    url = reverse("quality_complaint_detail", args=[complaint.pk])
+    url = reverse("leads:quality_complaint_detail", args=[complaint.pk])
     assert browser_for(rep).get(url).status_code == 404
     assert browser_for(rep).post(url, {"answer": "x"}).status_code == 404
 
@@ -272,12 +281,12 @@ def test_complaint_list_filters_and_stays_bounded(
     QualityComplaintFactory(organization=org, status=ComplaintStatus.ANSWERED)
     client = browser_for(rep)
     with django_assert_max_num_queries(20) as few:
-        response = client.get(reverse("quality_complaints"))
+        response = client.get(reverse("leads:quality_complaints"))
     bound = len(few.captured_queries)
     assert len(response.context["complaints"]) == 2
-    filtered = client.get(reverse("quality_complaints"), {"status": "open"})
+    filtered = client.get(reverse("leads:quality_complaints"), {"status": "open"})
     assert [c.pk for c in filtered.context["complaints"]] == [open_one.pk]
     for _ in range(20):
         QualityComplaintFactory(organization=org, campaign=campaign, filed_by=rep)
     with django_assert_max_num_queries(bound):
-        assert client.get(reverse("quality_complaints")).status_code == 200
+        assert client.get(reverse("leads:quality_complaints")).status_code == 200

@@ -1,6 +1,7 @@
 """record_event fan-out, on-commit dispatch, @mentions in comments, marking read."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.utils import translation
 
 from accounts.models import DepartmentKind, Membership
@@ -87,7 +88,9 @@ def test_record_event_queries_do_not_grow_with_the_number_of_recipients(
     few = [member_of(alice.organization) for _ in range(2)]
     many = [member_of(alice.organization) for _ in range(20)]
     # Warm the content-type cache so both runs start from the same state.
-    services.record_event(organization=alice.organization, verb="warm", target=alice.department)
+    services.record_event(
+        organization=alice.organization, verb="department.updated", target=alice.department
+    )
     counts = []
     for recipients in (few, many):
         with django_assert_max_num_queries(5) as captured:
@@ -289,13 +292,25 @@ def test_a_comment_event_reads_as_a_sentence(alice):
         assert event.description == describe(event)
 
 
-def test_an_event_nobody_wrote_a_sentence_for_still_reads_sensibly(alice, org):
-    event = services.record_event(
-        organization=org, actor=alice, verb="handoff.stalled", target=alice.department
+def test_an_event_of_a_type_no_longer_registered_still_reads_sensibly(alice, org):
+    # Stored by an app that has since been removed: record_event would refuse these verbs now.
+    event = ActivityEvent.objects.create(
+        organization=org,
+        actor=alice,
+        verb="handoff.stalled",
+        target_type=ContentType.objects.get_for_model(alice.department),
+        target_id=alice.department.pk,
+        target_label=str(alice.department),
     )
-    system = services.record_event(organization=org, verb="metrics.snapshot_written")
+    system = ActivityEvent.objects.create(organization=org, verb="metrics.snapshot_written")
     untargeted = services.record_event(organization=org, actor=alice, verb="comment.posted")
     with translation.override("en"):
         assert describe(event) == f"{alice.user.display_name}: handoff stalled — Sales"
         assert describe(system) == "Collab Hub: metrics snapshot written"
         assert describe(untargeted) == f"{alice.user.display_name}: comment posted"
+
+
+def test_an_unregistered_event_type_is_refused_and_nothing_is_stored(alice, org):
+    with pytest.raises(ValueError, match="no registered event type"):
+        services.record_event(organization=org, actor=alice, verb="handoff.stalled")
+    assert not ActivityEvent.objects.filter(verb="handoff.stalled").exists()

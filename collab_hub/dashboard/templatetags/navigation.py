@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from accounts.policy import can as policy_can
+from collab_hub.navigation import sections
 from collab_hub.notifications import selectors as notification_selectors
 
 register = template.Library()
@@ -44,3 +45,10 @@ def pending_invitation_for(token: str | None):
 def model_label(obj: Any) -> str:
     """``"app_label.model"`` of a record, as the comments URL names its target type."""
     return obj._meta.label_lower
+
+
+@register.simple_tag(takes_context=True)
+def navigation_sections(context: template.Context) -> list:
+    """The sidebar's sections and the entries the member may see (``collab_hub.navigation``)."""
+    request = context.get("request")
+    return sections(request) if request is not None else []

@@ -1,0 +1,52 @@
+"""Event types of the organization and its people, registered by ``AccountsConfig``."""
+
+from django.utils.translation import gettext_lazy as _
+
+from collab_hub.notifications.registry import EventType
+
+EVENT_TYPES = [
+    EventType(
+        "organization.created",
+        _("%(actor)s created the organization %(target)s"),
+        _("A new organization was founded; its founder is its first admin."),
+    ),
+    EventType(
+        "department.created",
+        _("%(actor)s created the department %(target)s"),
+        _("An admin added a department."),
+    ),
+    EventType(
+        "department.updated",
+        _("%(actor)s changed the department %(target)s"),
+        _("An admin renamed a department or changed its kind."),
+        {"name": "Inside sales", "kind": "sales"},
+    ),
+    EventType(
+        "department.deleted",
+        _("%(actor)s removed the department %(target)s"),
+        _("An admin removed an empty department."),
+        {"name": "Inside sales"},
+    ),
+    EventType(
+        "member.changed",
+        _("%(actor)s changed the membership %(target)s"),
+        _("An admin changed a member's role, department or activity; values are [old, new]."),
+        {"role": ["member", "manager"], "department": [3, 4], "is_active": [True, False]},
+    ),
+    EventType(
+        "invitation.sent",
+        _("%(actor)s invited %(target)s"),
+        _("An admin invited someone by email into a department and role."),
+        {"email": "ana@example.com", "role": "member"},
+    ),
+    EventType(
+        "invitation.revoked",
+        _("%(actor)s revoked the invitation of %(target)s"),
+        _("An admin withdrew a pending invitation."),
+    ),
+    EventType(
+        "invitation.accepted",
+        _("%(actor)s joined the organization"),
+        _("An invited person accepted and became a member."),
+    ),
+]

@@ -1,0 +1,62 @@
+"""How an app plugs into the core: it declares what it contributes, the core registers it.
+
+An app's ``AppConfig`` extends ``PluggableAppConfig`` and names the modules that hold its
+contributions; ``ready()`` registers each one in its registry:
+
+================  ===========================================  ==============================
+attribute         the module defines                           registered with
+================  ===========================================  ==============================
+``policy``        ``RULES``: action → ``Allow``                ``accounts.policy``
+``events``        ``EVENT_TYPES``: ``[EventType]``             ``notifications.registry``
+``api``           ``ROUTES``: ``[(prefix, viewset, basename)]``  ``collab_hub.api``
+                  and optionally ``URLS`` (plain API views)
+``navigation``    ``NAVIGATION``: ``[NavEntry]``               ``collab_hub.navigation``
+``subscribers``   ``SUBSCRIPTIONS``: ``[(verb, handler)]``     ``notifications.registry``
+================  ===========================================  ==============================
+
+Leave an attribute empty when the app contributes nothing of that kind. The app's pages are
+the one thing it does not register: ``collab_hub/urls.py`` includes its ``urls.py``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from django.apps import AppConfig
+from django.core import checks
+
+from collab_hub.navigation import check_navigation
+from collab_hub.notifications.registry import check_subscriptions
+
+checks.register(check_subscriptions)
+checks.register(check_navigation)
+
+
+class PluggableAppConfig(AppConfig):
+    """An ``AppConfig`` whose ``ready()`` registers the app's declared contributions."""
+
+    policy = ""
+    events = ""
+    api = ""
+    navigation = ""
+    subscribers = ""
+
+    def ready(self) -> None:
+        from accounts.policy import register_rules
+        from collab_hub.api import register_api
+        from collab_hub.navigation import register_navigation
+        from collab_hub.notifications.registry import register_event_types, subscribe
+
+        app = self.label
+        if self.policy:
+            register_rules(import_module(self.policy).RULES, app=app)
+        if self.events:
+            register_event_types(import_module(self.events).EVENT_TYPES, app=app)
+        if self.api:
+            module = import_module(self.api)
+            register_api(module.ROUTES, urls=getattr(module, "URLS", ()), app=app)
+        if self.navigation:
+            register_navigation(import_module(self.navigation).NAVIGATION, app=app)
+        if self.subscribers:
+            for verb, handler in import_module(self.subscribers).SUBSCRIPTIONS:
+                subscribe(verb, handler, app=app)
