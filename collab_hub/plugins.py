@@ -12,6 +12,7 @@ attribute         the module defines                           registered with
                   and optionally ``URLS`` (plain API views)
 ``navigation``    ``NAVIGATION``: ``[NavEntry]``               ``collab_hub.navigation``
 ``subscribers``   ``SUBSCRIPTIONS``: ``[(verb, handler)]``     ``notifications.registry``
+``demo``          ``DEMO_STEPS``: idempotent seeding steps     ``manage.py demo``
 ================  ===========================================  ==============================
 
 Leave an attribute empty when the app contributes nothing of that kind. The app's pages are
@@ -20,9 +21,11 @@ the one thing it does not register: ``collab_hub/urls.py`` includes its ``urls.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
+from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.core import checks
 
 from collab_hub.navigation import check_navigation
@@ -40,6 +43,7 @@ class PluggableAppConfig(AppConfig):
     api = ""
     navigation = ""
     subscribers = ""
+    demo = ""
 
     def ready(self) -> None:
         from accounts.policy import register_rules
@@ -60,3 +64,13 @@ class PluggableAppConfig(AppConfig):
         if self.subscribers:
             for verb, handler in import_module(self.subscribers).SUBSCRIPTIONS:
                 subscribe(verb, handler, app=app)
+
+
+def demo_steps() -> list[Callable[[Any], None]]:
+    """The apps' demo seeding steps, in the order of INSTALLED_APPS (``manage.py demo``)."""
+    return [
+        step
+        for config in apps.get_app_configs()
+        if isinstance(config, PluggableAppConfig) and config.demo
+        for step in import_module(config.demo).DEMO_STEPS
+    ]

@@ -11,3 +11,4 @@ class LeadsConfig(plugins.PluggableAppConfig):
     events = "leads.events"
     api = "leads.api"
     navigation = "leads.navigation"
+    demo = "leads.demo"

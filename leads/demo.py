@@ -427,3 +427,7 @@ def _quality_loop(people: People, campaign_list: list, leads: list[Lead]) -> Non
             campaign=campaign_by_pk[second_pk],
             example_leads=second_leads[:2],
         )
+
+
+# The demo command runs these after the people exist (LeadsConfig.demo).
+DEMO_STEPS = [seed_leads]

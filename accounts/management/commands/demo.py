@@ -5,9 +5,9 @@ run leaves exactly the same rows (and records no new events). Everything goes th
 services — the organization is founded with ``create_organization``, people join by
 invitation, comments are posted with ``post_comment`` — so the activity history is real.
 
-Later flows extend the demo by appending an idempotent step to ``STEPS``: a function
-taking the ``Demo`` context (organization, members by email) that seeds its own records
-only when they are missing.
+Each flow extends the demo with idempotent steps it declares (``demo`` on its
+``PluggableAppConfig``: a module with ``DEMO_STEPS``): functions taking the ``Demo`` context
+(organization, members by email) that seed their own records only when they are missing.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from accounts import services
 from accounts.models import Department, DepartmentKind, Membership, Organization, Role, User
 from collab_hub.notifications.models import Comment
 from collab_hub.notifications.services import post_comment
-from leads.demo import seed_leads
+from collab_hub.plugins import demo_steps
 
 ORGANIZATION_NAME = "Northwind Demo"
 ORGANIZATION_SLUG = "northwind-demo"
@@ -196,13 +196,13 @@ def ensure_discussion(demo: Demo) -> None:
     demo.log(f"posted {len(DISCUSSION)} comments")
 
 
-# Each step is idempotent; later flows append theirs (after the people exist).
+# Each step is idempotent. The flows' steps (``PluggableAppConfig.demo``) run after these,
+# once the people exist, in the order of INSTALLED_APPS.
 STEPS: list[Callable[[Demo], None]] = [
     ensure_users,
     ensure_organization,
     ensure_memberships,
     ensure_discussion,
-    seed_leads,
 ]
 
 
@@ -266,7 +266,7 @@ class Command(BaseCommand):
         # One transaction: a failed step leaves nothing half-seeded, and the mails dispatched
         # on commit run while the quiet backend is still in place.
         with quiet_logs, quiet_mail, transaction.atomic():
-            for step in STEPS:
+            for step in [*STEPS, *demo_steps()]:
                 step(demo)
         self._print_logins(demo)
 
