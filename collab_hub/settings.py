@@ -155,14 +155,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every 5 minutes: MQLs past their response deadline are flagged (once) and the owner,
     # sales managers and marketing told; a breach found within minutes is still actionable.
     "flag-lead-sla-breaches": {"task": "leads.tasks.flag_sla_breaches", "schedule": 300.0},
-    # Hourly: open lead-quality complaints past their answer date are flagged (once) and the
-    # marketing managers told; answer windows are days long, so an hour's delay is harmless.
     # Hourly: forget capture Idempotency-Key records older than 48 hours (keys are honoured
     # for at least 24), so the table stays small.
     "delete-expired-idempotency-keys": {
         "task": "leads.delete_expired_idempotency_keys",
         "schedule": 3600.0,
     },
+    # Hourly: open lead-quality complaints past their answer date are flagged (once) and the
+    # marketing managers told; answer windows are days long, so an hour's delay is harmless.
     "flag-overdue-quality-complaints": {
         "task": "leads.tasks.flag_overdue_complaints",
         "schedule": 3600.0,

@@ -2,20 +2,17 @@
 
 from celery import shared_task
 
-from leads.services import lifecycle, scoring
-from leads.services.capture import delete_expired_idempotency_keys  # noqa: F401 (beat task)
+from leads.services import capture, lifecycle, scoring
 
 
 @shared_task(acks_late=True)
 def rescore_leads(organization_id: int, after_pk: int = 0) -> int:
-    """Re-score the organization's leads chunk by chunk; each chunk is its own task, so a
-    million leads never hold one transaction or one worker for long. Returns the chunks run
-    by this call (1, or 0 when done)."""
-    last = scoring.rescore_organization(organization_id=organization_id, after_pk=after_pk)
-    if last is None:
-        return 0
-    rescore_leads.delay(organization_id, last)
-    return 1
+    """Re-score and re-tier every lead of the organization (primary key above ``after_pk``),
+    chunk by chunk within this one run: a chunk re-queueing the next one nested a stack
+    frame per chunk in eager mode, until ``RecursionError``. Safe to repeat (unchanged
+    leads are not written). ``after_pk`` still resumes messages queued in the old shape.
+    Returns the chunks handled."""
+    return scoring.rescore_all_leads(organization_id=organization_id, after_pk=after_pk)
 
 
 @shared_task(acks_late=True)
@@ -31,3 +28,11 @@ def flag_overdue_complaints() -> int:
     from leads.services import quality
 
     return quality.flag_overdue_complaints()
+
+
+# The name predates the move from leads/services/capture.py; beat and queued messages use it.
+@shared_task(acks_late=True, name="leads.delete_expired_idempotency_keys")
+def delete_expired_idempotency_keys() -> int:
+    """Beat job: forget capture ``Idempotency-Key`` records older than 48 hours (keys are
+    honoured for at least 24). Returns how many were deleted; safe to run any time."""
+    return capture.delete_expired_idempotency_records()

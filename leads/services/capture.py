@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from celery import shared_task
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
@@ -400,13 +399,8 @@ def run_idempotently(
 
 def delete_expired_idempotency_records(*, now: Any = None) -> int:
     """Delete idempotency records older than ``KEY_EXPIRY`` (48 hours), every organization.
-    Returns how many were deleted. Keys are honoured for at least ``KEY_RETENTION``."""
+    Returns how many were deleted. Keys are honoured for at least ``KEY_RETENTION``. Run
+    hourly by the beat job ``leads.tasks.delete_expired_idempotency_keys``."""
     cutoff = (now or timezone.now()) - KEY_EXPIRY
     deleted, _per_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
-
-
-@shared_task(acks_late=True, name="leads.delete_expired_idempotency_keys")
-def delete_expired_idempotency_keys() -> int:
-    """Beat job: forget capture ``Idempotency-Key`` records older than 48 hours."""
-    return delete_expired_idempotency_records()

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -327,37 +328,65 @@ def convert_lead(
     return deal
 
 
+# MQLs flagged as breached per run of the beat job; the rest wait for the next run.
+SLA_BATCH = 5000
+
+
+def _breach_recipients(organization_id: int) -> tuple[list[Membership], list[Membership]]:
+    """The organization's active sales managers, and its marketing managers and admins (who
+    hear of a lead without an active marketing owner), in one query."""
+    people = (
+        Membership.objects.for_org(organization_id)
+        .filter(is_active=True)
+        .filter(
+            Q(department__kind=DepartmentKind.SALES, role=Role.MANAGER)
+            | Q(department__kind=DepartmentKind.MARKETING, role__in=(Role.MANAGER, Role.ADMIN))
+        )
+        .select_related("department")
+    )
+    sales: list[Membership] = []
+    marketing: list[Membership] = []
+    for person in people:
+        (sales if person.department.kind == DepartmentKind.SALES else marketing).append(person)
+    return sales, marketing
+
+
 def flag_sla_breaches(*, now: Any = None) -> int:
     """Mark every MQL past ``sla_due_at`` as breached, exactly once, and notify its owner, the
-    sales managers and the marketing side. Returns how many were flagged.
+    sales managers and the marketing side (its active marketing owner, else the marketing
+    managers and admins). Returns how many were flagged; at most ``SLA_BATCH`` per run.
 
-    Each lead is claimed by a conditional UPDATE, so overlapping runs never notify twice.
+    Each lead is claimed by a conditional UPDATE, so overlapping runs never notify twice; the
+    claim and its ``lead.sla_breached`` event commit together. Recipients are loaded once per
+    organization, so apart from the claim and ``record_event`` nothing is queried per lead.
     """
     now = now or timezone.now()
     due = Lead.objects.filter(
         status=LeadStatus.MQL, sla_breached_at__isnull=True, sla_due_at__lt=now
-    ).values_list("pk", flat=True)
+    ).select_related("organization", "owner", "marketing_owner")
+    recipients_of: dict[int, tuple[list[Membership], list[Membership]]] = {}
     flagged = 0
-    for pk in list(due[:5000]):
+    for lead in list(due[:SLA_BATCH]):
         with transaction.atomic():
             claimed = Lead.objects.filter(
-                pk=pk, status=LeadStatus.MQL, sla_breached_at__isnull=True
+                pk=lead.pk, status=LeadStatus.MQL, sla_breached_at__isnull=True
             ).update(sla_breached_at=now)
             if claimed != 1:
                 continue
-            lead = Lead.objects.select_related("organization", "owner", "marketing_owner").get(
-                pk=pk
+            lead.sla_breached_at = now
+            if lead.organization_id not in recipients_of:
+                recipients_of[lead.organization_id] = _breach_recipients(lead.organization_id)
+            sales_managers, marketing_managers = recipients_of[lead.organization_id]
+            marketing = (
+                [lead.marketing_owner]
+                if lead.marketing_owner_id and lead.marketing_owner.is_active
+                else marketing_managers
             )
-            recipients = [
-                *([lead.owner] if lead.owner else []),
-                *_sales_managers(lead.organization_id),
-                *_marketing_recipients(lead),
-            ]
             _event(
                 lead,
                 "lead.sla_breached",
                 None,
-                recipients=recipients,
+                recipients=[*([lead.owner] if lead.owner else []), *sales_managers, *marketing],
                 sla_due_at=lead.sla_due_at.isoformat(),
                 owner=lead.owner_id,
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
@@ -14,8 +16,11 @@ if TYPE_CHECKING:
     from accounts.models import Organization
 
 NUMERIC_FIELDS = ("employees", "annual_revenue")
-# Leads re-scored per UPDATE statement when tiers or rules change.
+# Leads re-scored per chunk (one SELECT, then the UPDATEs of its changed rows) when tiers or
+# rules change.
 RESCORE_CHUNK = 2000
+# Seconds a re-scoring run goes on with the rules and tiers it read before reading them again.
+RULES_MAX_AGE = 1.0
 
 
 def lead_settings(organization: Organization | int) -> LeadSettings:
@@ -113,11 +118,14 @@ class Scorer:
         return changed
 
 
-def rescore_organization(*, organization_id: int, after_pk: int = 0) -> int | None:
+def rescore_organization(
+    *, organization_id: int, after_pk: int = 0, scorer: Scorer | None = None
+) -> int | None:
     """Re-score and re-tier one chunk of the organization's leads with primary key above
-    ``after_pk``. Returns the last primary key handled (call again from there), or None when
-    done. Only changed rows are written, in one bulk UPDATE per chunk."""
-    scorer = Scorer(organization_id)
+    ``after_pk``, with ``scorer`` (the organization's current rules and tiers when None).
+    Returns the last primary key handled (call again from there), or None when done. Only
+    changed rows are written: one UPDATE per distinct new (score, tier) in the chunk."""
+    scorer = scorer or Scorer(organization_id)
     leads = list(
         Lead.objects.filter(organization_id=organization_id, pk__gt=after_pk)
         .only(
@@ -137,10 +145,36 @@ def rescore_organization(*, organization_id: int, after_pk: int = 0) -> int | No
     )
     if not leads:
         return None
-    changed = [lead for lead in leads if scorer.apply(lead)]
-    if changed:
-        Lead.objects.bulk_update(changed, ["score", "tier"])
+    # Leads sharing a new score and tier are written by one UPDATE: a chunk takes as many
+    # statements as it has distinct outcomes (usually a handful), with no per-lead CASE arm.
+    changed: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+    for lead in leads:
+        if scorer.apply(lead):
+            changed[(lead.score, lead.tier_id)].append(lead.pk)
+    for (score, tier_id), pks in changed.items():
+        Lead.objects.filter(pk__in=pks).update(score=score, tier_id=tier_id)
     return leads[-1].pk
+
+
+def rescore_all_leads(*, organization_id: int, after_pk: int = 0) -> int:
+    """Re-score and re-tier every lead of the organization with primary key above
+    ``after_pk``, in one loop: keyset pagination over primary keys, ``RESCORE_CHUNK`` leads a
+    chunk, each chunk one SELECT and an UPDATE per distinct outcome of its changed rows
+    (``rescore_organization``). Idempotent: a second run writes nothing. Returns the chunks
+    handled."""
+    scorer, loaded_at = Scorer(organization_id), time.monotonic()
+    chunks, last = 0, after_pk
+    while True:
+        # A change made during a long run applies to the rest of it, so the run queued by that
+        # change is not undone by this one writing the old scores behind it.
+        if time.monotonic() - loaded_at > RULES_MAX_AGE:
+            scorer, loaded_at = Scorer(organization_id), time.monotonic()
+        handled = rescore_organization(
+            organization_id=organization_id, after_pk=last, scorer=scorer
+        )
+        if handled is None:
+            return chunks
+        chunks, last = chunks + 1, handled
 
 
 def scoring_changed(*, organization_id: int) -> None:

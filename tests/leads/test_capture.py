@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from collab_hub.notifications.models import ActivityEvent
+from leads import tasks
 from leads.models import IdempotencyRecord, Lead, LeadStatus
 from leads.services import capture
 from tests.factories import CampaignFactory, LeadFactory, ScoringRuleFactory
@@ -269,7 +270,7 @@ def test_keys_older_than_48_hours_are_cleaned_and_younger_ones_kept(anon, url, o
     now = timezone.now()
     IdempotencyRecord.objects.filter(key="old").update(created_at=now - timedelta(hours=49))
     IdempotencyRecord.objects.filter(key="recent").update(created_at=now - timedelta(hours=30))
-    assert capture.delete_expired_idempotency_keys.run() == 1
+    assert tasks.delete_expired_idempotency_keys.run() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
     # An expired key is simply new again.
     assert post(anon, url, {"email": "c@b.test"}, key="old").status_code == 201
