@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Department, Invitation, Membership, Organization, User
+from collab_hub.exceptions import DomainError
 from collab_hub.tenancy import OrganizationAdminAccess, TenantAdmin
 
 
@@ -56,6 +58,28 @@ class OrganizationAdmin(OrganizationAdminAccess, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    def save_model(self, request, obj, form, change):
+        """An organization's admins change it through ``update_organization`` (validated,
+        recorded). Platform staff founding or fixing another organization save directly."""
+        membership = getattr(request, "membership", None)
+        if not change or membership is None or membership.organization_id != obj.pk:
+            return super().save_model(request, obj, form, change)
+        try:
+            services.update_organization(
+                by=membership,
+                organization=obj,
+                data={name: form.cleaned_data[name] for name in form.changed_data},
+            )
+        except DomainError as error:
+            request._admin_service_error = error
+
+    def response_change(self, request, obj):
+        error = getattr(request, "_admin_service_error", None)
+        if error is not None:
+            self.message_user(request, error.message, level=messages.ERROR)
+            return redirect(request.get_full_path())
+        return super().response_change(request, obj)
+
 
 @admin.register(Department)
 class DepartmentAdmin(TenantAdmin):
@@ -88,19 +112,17 @@ class MembershipAdmin(TenantAdmin):
     list_select_related = ["user", "department"]
     fields = ["user", "department", "role", "email_notifications", "is_active"]
 
+    # Members are deactivated, never deleted: their history stays attributed.
+    deletes = False
+
     def get_readonly_fields(self, request, obj=None):
-        return ["user"] if obj is not None else []
+        return ["user"]
 
     def has_add_permission(self, request):
-        return request.user.is_superuser and super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        # Members are deactivated, never deleted: their history stays attributed.
+        # People join through invitations (sent here or on the People page).
         return False
 
     def save_with_service(self, request, obj, form, change):
-        if not change:
-            return super().save_with_service(request, obj, form, change)
         previous = Membership.objects.get(pk=obj.pk)
         services.set_email_notifications(membership=obj, enabled=obj.email_notifications)
         role, department, active = obj.role, obj.department, obj.is_active
@@ -136,14 +158,13 @@ class InvitationAdmin(TenantAdmin):
         "invited_by",
     ]
     readonly_fields = ["expires_at", "accepted_at", "accepted_by", "invited_by"]
+    # Revoked (action below), never deleted.
+    deletes = False
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
             return self.fields
         return self.readonly_fields
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_with_service(self, request, obj, form, change):
         if change:

@@ -11,6 +11,12 @@ EVENT_TYPES = [
         _("A new organization was founded; its founder is its first admin."),
     ),
     EventType(
+        "organization.updated",
+        _("%(actor)s changed the organization's settings"),
+        _("An admin changed the organization's name, currency, time zone or record visibility."),
+        {"changes": {"currency": ["EUR", "PLN"]}},
+    ),
+    EventType(
         "department.created",
         _("%(actor)s created the department %(target)s"),
         _("An admin added a department."),

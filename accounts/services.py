@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -18,6 +22,7 @@ from accounts.models import (
     User,
 )
 from accounts.policy import require
+from collab_hub.changes import apply_changes
 from collab_hub.exceptions import Conflict, DomainError, IllegalTransition, NotAllowed
 from collab_hub.notifications.services import record_event
 
@@ -58,6 +63,46 @@ def create_organization(
         target=organization,
     )
     return membership
+
+
+ORGANIZATION_FIELDS = ("name", "currency", "timezone", "visibility", "capture_key")
+
+
+@transaction.atomic
+def update_organization(
+    *, by: Membership, organization: Organization, data: dict[str, Any]
+) -> Organization:
+    """Change the organization's name, currency, time zone, record visibility or capture key
+    (``organization.configure``: its admins). The slug is the API's handle and stays. Invalid
+    values are a ``DomainError``; emits ``organization.updated`` with the changes (the capture
+    key itself is never written to the event)."""
+    require(by, "organization.configure", organization)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    changes = apply_changes(organization, data, ORGANIZATION_FIELDS)
+    organization.name = organization.name.strip()
+    if not organization.name:
+        raise DomainError(_("Name the organization."), code="invalid_name")
+    if len(organization.currency) != 3 or not organization.currency.isalpha():
+        raise DomainError(_("Use a three-letter currency code, e.g. EUR."), code="invalid_currency")
+    organization.currency = organization.currency.upper()
+    if organization.timezone not in zoneinfo.available_timezones():
+        raise DomainError(_("Unknown time zone."), code="invalid_timezone")
+    try:
+        organization.clean()
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), code="invalid_visibility") from None
+    if changes:
+        organization.save()
+        if "capture_key" in changes:
+            changes["capture_key"] = ["…", "…"]
+        record_event(
+            organization=organization,
+            actor=by,
+            verb="organization.updated",
+            target=organization,
+            payload={"changes": changes},
+        )
+    return organization
 
 
 @transaction.atomic

@@ -10,10 +10,11 @@ queryset). The active organization and membership are resolved once per request:
   lives in ``collab_hub/api.py`` because DRF views cannot be imported while models load,
   and this module is imported by every model.
 
-``TenantQuerySet.visible_to`` is the one scoping rule; ``TenantViewSet``, ``TenantViewMixin``
-and ``TenantAdmin`` are the only places that apply it, and subclasses cannot override the
-scoping (``TenantViewSet`` refuses a subclass that defines ``get_queryset``). A foreign
-object is always a 404.
+``TenantQuerySet.visible_to`` is the one scoping rule, applied in one mechanism per layer:
+``TenantViewSet`` and the tenant serializer base in the API (a subclass defining
+``get_queryset`` is refused at import), ``scoped``/``tenant_object_or_404`` and
+``TenantFormMixin`` for browser pages and their forms, ``TenantAdmin`` in the admin, and the
+selectors for reads they share. A foreign object is always a 404.
 """
 
 from __future__ import annotations
@@ -199,27 +200,42 @@ def tenancy_context(request: HttpRequest) -> dict[str, Any]:
 # --- Browser views --------------------------------------------------------------------------
 
 
-class TenantViewMixin:
-    """For template views: requires sign-in and an active membership, scopes ``get_queryset``.
+def scoped(request: HttpRequest, source: type[TenantModel] | models.QuerySet) -> models.QuerySet:
+    """The rows of a model (or of a queryset with its joins) that the page's member may see.
 
-    A foreign or invisible object is a 404 through the scoped queryset, like in the API.
+    The one way browser views and forms reach tenant rows: ``visible_to(request.membership)``
+    is applied here, never by hand in a view.
+    """
+    queryset = source.objects.all() if isinstance(source, type) else source.all()
+    return queryset.visible_to(request.membership)  # type: ignore[attr-defined]
+
+
+def tenant_object_or_404(
+    request: HttpRequest, source: type[TenantModel] | models.QuerySet, pk: Any
+) -> Any:
+    """The row ``pk`` the page's member may see, else ``Http404`` (missing, another
+    organization's, or hidden by record visibility: one answer for all three)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(scoped(request, source), pk=pk)
+
+
+class TenantFormMixin:
+    """For browser forms: every choice of tenant rows is scoped to what the member may see.
+
+    Declare choice fields with an unscoped queryset (``Tier.objects.order_by("rank")``); the
+    form takes ``membership=`` and narrows each ``ModelChoiceField`` and
+    ``ModelMultipleChoiceField`` over a ``TenantModel`` to ``visible_to(membership)``, so a
+    foreign or invisible id posted by hand is "not one of the available choices".
     """
 
-    model: type[TenantModel] | None = None
-    queryset: models.QuerySet | None = None
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
-            return redirect_to_login(request.get_full_path())
-        if getattr(request, "membership", None) is None:
-            return redirect("no_organization")
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-    def get_queryset(self) -> models.QuerySet:
-        base = self.queryset if self.queryset is not None else self.model.objects.all()
-        return base.all().visible_to(self.request.membership)
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        self.membership = membership
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            queryset = getattr(field, "queryset", None)
+            if queryset is not None and issubclass(queryset.model, TenantModel):
+                field.queryset = queryset.visible_to(membership)
 
 
 # --- Django admin ---------------------------------------------------------------------------
@@ -276,7 +292,47 @@ class TenantAdmin(OrganizationAdminAccess, admin.ModelAdmin):
     Superusers see every organization's rows. For everyone else the changelist is filtered
     to the active organization, new rows get it on save, and foreign-key choices are limited
     to rows of that organization.
+
+    **Writes go through the services**, as they do from the pages and the API. Every subclass
+    says how it saves and how it deletes, or the class definition fails:
+
+    * ``create_service``/``update_service``/``delete_service`` name the services
+      (``create(by=, data=)``, ``update(by=, <instance_arg>=, data=)``,
+      ``delete(by=, <instance_arg>=)``; ``data`` is the form's cleaned fields), or the
+      subclass overrides ``save_with_service``/``delete_with_service`` to call them;
+    * ``saves = False`` / ``deletes = False``: the admin never adds or changes / deletes
+      these rows (the permission is refused);
+    * ``plain_configuration = True``: rows without side effects, saved and deleted directly.
+
+    "Delete selected" deletes each row through the same service, all or nothing: a refusal
+    (``DomainError``) deletes none and says why.
     """
+
+    create_service: Any = None
+    update_service: Any = None
+    delete_service: Any = None
+    # Keyword under which update and delete services take the row (``tier=``, ``rule=`` …).
+    instance_arg: ClassVar[str] = ""
+    saves: ClassVar[bool] = True
+    deletes: ClassVar[bool] = True
+    plain_configuration: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.plain_configuration:
+            return
+        own = cls.save_with_service is not TenantAdmin.save_with_service
+        if cls.saves and not own and not (cls.create_service and cls.update_service):
+            raise ImproperlyConfigured(
+                f"{cls.__name__} must name create_service and update_service, override "
+                "save_with_service, or declare saves = False or plain_configuration = True."
+            )
+        own = cls.delete_with_service is not TenantAdmin.delete_with_service
+        if cls.deletes and not own and not cls.delete_service:
+            raise ImproperlyConfigured(
+                f"{cls.__name__} must name delete_service, override delete_with_service, "
+                "or declare deletes = False or plain_configuration = True."
+            )
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         qs = super().get_queryset(request)
@@ -286,6 +342,15 @@ class TenantAdmin(OrganizationAdminAccess, admin.ModelAdmin):
             return qs.none()
         return qs.filter(organization=request.organization)
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.saves and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.saves and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.deletes and super().has_delete_permission(request, obj)
+
     def get_list_display(self, request: HttpRequest):
         columns = tuple(super().get_list_display(request))
         return (*columns, "organization") if request.user.is_superuser else columns
@@ -293,6 +358,13 @@ class TenantAdmin(OrganizationAdminAccess, admin.ModelAdmin):
     def get_list_filter(self, request: HttpRequest):
         filters = tuple(super().get_list_filter(request))
         return (*filters, "organization") if request.user.is_superuser else filters
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions and not self.plain_configuration:
+            _function, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (_delete_selected_through_service, name, description)
+        return actions
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:
@@ -303,8 +375,21 @@ class TenantAdmin(OrganizationAdminAccess, admin.ModelAdmin):
             request._admin_service_error = error  # type: ignore[attr-defined]
 
     def save_with_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        """Persist through the domain's service; plain configuration rows just save."""
-        super().save_model(request, obj, form, change)
+        """Persist through the named services (plain configuration rows just save)."""
+        if self.plain_configuration:
+            super().save_model(request, obj, form, change)
+            return
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            saved = type(self).update_service(
+                by=request.membership, **{self.instance_arg: obj}, data=data
+            )
+        else:
+            data = {name: form.cleaned_data[name] for name in form.cleaned_data}
+            saved = type(self).create_service(by=request.membership, data=data)
+        # The admin goes on with the saved row (its id for the redirect, its m2m fields).
+        obj.pk = saved.pk
+        form.instance = saved
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         if not hasattr(request, "_admin_service_error"):
@@ -316,8 +401,16 @@ class TenantAdmin(OrganizationAdminAccess, admin.ModelAdmin):
         except DomainError as error:
             request._admin_service_error = error  # type: ignore[attr-defined]
 
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        """Each row through ``delete_with_service``; a refusal propagates (all or nothing)."""
+        for obj in queryset:
+            self.delete_with_service(request, obj)
+
     def delete_with_service(self, request: HttpRequest, obj: Any) -> None:
-        super().delete_model(request, obj)
+        if self.plain_configuration:
+            super().delete_model(request, obj)
+            return
+        type(self).delete_service(by=request.membership, **{self.instance_arg: obj})
 
     def _service_refused(self, request: HttpRequest) -> HttpResponse | None:
         error = getattr(request, "_admin_service_error", None)
@@ -351,6 +444,22 @@ class TenantAdmin(OrganizationAdminAccess, admin.ModelAdmin):
         if organization is not None and not request.user.is_superuser:
             kwargs["queryset"] = scoped_choices(db_field.related_model, organization)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _delete_selected_through_service(
+    modeladmin: TenantAdmin, request: HttpRequest, queryset: models.QuerySet
+) -> HttpResponse | None:
+    """Django's "delete selected" (confirmation page included), in one transaction: when a
+    service refuses a row, nothing is deleted and the admin says why."""
+    from django.contrib.admin.actions import delete_selected
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            return delete_selected(modeladmin, request, queryset)
+    except DomainError as error:
+        modeladmin.message_user(request, error.message, level=messages.ERROR)
+        return None
 
 
 def scoped_choices(related: type[models.Model], organization: Organization) -> models.QuerySet:

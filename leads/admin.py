@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collab_hub.tenancy import TenantAdmin
 from leads.models import Campaign, LeadSettings, ScoringRule, Tier
-from leads.services import scoring
+from leads.services import campaigns, config, scoring
 
 
 class ListField(forms.CharField):
@@ -64,21 +64,15 @@ class TierForm(forms.ModelForm):
         return rank
 
 
-class RescoresOnSave:
-    """Tiers and scoring rules change every lead's score or tier: re-score in the background."""
-
-    def save_with_service(self, request, obj, form, change):
-        super().save_with_service(request, obj, form, change)
-        scoring.scoring_changed(organization_id=obj.organization_id)
-
-    def delete_with_service(self, request, obj):
-        organization_id = obj.organization_id
-        super().delete_with_service(request, obj)
-        scoring.scoring_changed(organization_id=organization_id)
-
-
 @admin.register(Tier)
-class TierAdmin(RescoresOnSave, TenantAdmin):
+class TierAdmin(TenantAdmin):
+    """Tiers, through the same services as the API: a change re-tiers every lead, and a tier
+    that leads have cannot be deleted (``tier_in_use``)."""
+
+    create_service = config.create_tier
+    update_service = config.update_tier
+    delete_service = config.delete_tier
+    instance_arg = "tier"
     form = TierForm
     list_display = [
         "rank",
@@ -147,14 +141,35 @@ class TierAdmin(RescoresOnSave, TenantAdmin):
 
 
 @admin.register(ScoringRule)
-class ScoringRuleAdmin(RescoresOnSave, TenantAdmin):
+class ScoringRuleAdmin(TenantAdmin):
+    """Scoring rules, through the same services as the API: every change re-scores the leads.
+    Rules are switched off, never deleted (as ``DELETE /api/v1/scoring-rules/<id>/`` does)."""
+
+    create_service = config.create_scoring_rule
+    update_service = config.update_scoring_rule
+    instance_arg = "rule"
+    deletes = False
     list_display = ["field", "operator", "value", "points", "is_active"]
     list_filter = ["field", "is_active"]
     list_editable = ["points", "is_active"]
+    actions = ["switch_off"]
+
+    @admin.action(description=_("Switch off the selected scoring rules"))
+    def switch_off(self, request, queryset):
+        for rule in queryset.filter(is_active=True):
+            config.deactivate_scoring_rule(by=request.membership, rule=rule)
+        self.message_user(request, _("The selected rules are switched off; leads are re-scored."))
 
 
 @admin.register(Campaign)
 class CampaignAdmin(TenantAdmin):
+    """Campaigns are kept, not deleted, so their cost stays in the reports (as in the API)."""
+
+    create_service = campaigns.create_campaign
+    update_service = campaigns.update_campaign
+    instance_arg = "campaign"
+    deletes = False
+    fields = ["name", "channel", "cost", "starts_on", "ends_on"]
     list_display = ["name", "channel", "cost", "starts_on", "ends_on", "owner"]
     list_filter = ["channel"]
     search_fields = ["name"]
@@ -164,8 +179,14 @@ class CampaignAdmin(TenantAdmin):
 
 @admin.register(LeadSettings)
 class LeadSettingsAdmin(TenantAdmin):
+    deletes = False
     list_display = ["__str__", "mql_threshold", "auto_qualify", "complaint_response_days"]
     fields = ["mql_threshold", "auto_qualify", "complaint_response_days"]
+
+    def save_with_service(self, request, obj, form, change):
+        saved = config.update_lead_settings(by=request.membership, data=form.cleaned_data)
+        obj.pk = saved.pk
+        form.instance = saved
 
     def has_add_permission(self, request):
         # One row per organization: created on first use, edited here.
@@ -174,6 +195,3 @@ class LeadSettingsAdmin(TenantAdmin):
             super().has_add_permission(request)
             and not LeadSettings.objects.filter(organization=organization).exists()
         )
-
-    def has_delete_permission(self, request, obj=None):
-        return False

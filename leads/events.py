@@ -241,6 +241,12 @@ EVENT_TYPES = [
         _("An admin switched a scoring rule off; leads are re-scored."),
         {"points": 15},
     ),
+    EventType(
+        "lead_settings.updated",
+        _("%(actor)s changed the lead settings"),
+        _("An admin changed the MQL threshold, automatic qualification or complaint days."),
+        {"changes": {"mql_threshold": [50, 60]}},
+    ),
     # --- Lead-quality complaints
     EventType(
         "complaint.filed",

@@ -15,12 +15,5 @@ class ActivityEventAdmin(TenantAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "verb", "actor", "target_label", "payload"]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    saves = False
+    deletes = False

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.policy import require
+from collab_hub.changes import apply_changes
 from collab_hub.exceptions import DomainError
 from collab_hub.notifications.services import record_event
 from leads.models import Campaign
@@ -62,11 +63,7 @@ def update_campaign(*, by: Membership, campaign: Campaign, data: dict[str, Any])
     ``campaign.updated`` with the changed field names when anything changed."""
     _require(by, campaign)
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    changed = []
-    for key, value in data.items():
-        if key in CAMPAIGN_FIELDS and getattr(campaign, key) != value:
-            setattr(campaign, key, value)
-            changed.append(key)
+    changed = apply_changes(campaign, data, CAMPAIGN_FIELDS)
     campaign.name = campaign.name.strip()
     _check(campaign)
     if changed:

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.policy import require
+from collab_hub.changes import apply_changes
 from collab_hub.exceptions import Conflict, DomainError
 from collab_hub.notifications.services import record_event
-from leads.models import ScoringField, ScoringOperator, ScoringRule, Tier
+from leads.models import LeadSettings, ScoringField, ScoringOperator, ScoringRule, Tier
 from leads.services import scoring
 
 if TYPE_CHECKING:
@@ -86,11 +87,7 @@ def update_tier(*, by: Membership, tier: Tier, data: dict[str, Any]) -> Tier:
     after commit when anything changed; emits ``tier.updated`` with the changed fields."""
     require(by, "tiers.manage", tier)
     tier = Tier.objects.select_for_update().get(pk=tier.pk)
-    changed = []
-    for key, value in data.items():
-        if key in TIER_FIELDS and getattr(tier, key) != value:
-            setattr(tier, key, value)
-            changed.append(key)
+    changed = apply_changes(tier, data, TIER_FIELDS)
     _check_tier(tier)
     if changed:
         tier.save()
@@ -183,11 +180,7 @@ def update_scoring_rule(*, by: Membership, rule: ScoringRule, data: dict[str, An
     changed. Emits ``scoring_rule.updated`` with the changed fields."""
     require(by, "scoring.manage", rule)
     rule = ScoringRule.objects.select_for_update().get(pk=rule.pk)
-    changed = []
-    for key, value in data.items():
-        if key in RULE_FIELDS and getattr(rule, key) != value:
-            setattr(rule, key, value)
-            changed.append(key)
+    changed = apply_changes(rule, data, RULE_FIELDS)
     _check_rule(rule)
     if changed:
         rule.save()
@@ -209,3 +202,45 @@ def deactivate_scoring_rule(*, by: Membership, rule: ScoringRule) -> ScoringRule
         _rule_event(by, "scoring_rule.deactivated", rule)
         scoring.scoring_changed(organization_id=rule.organization_id)
     return rule
+
+
+# --- Lead settings --------------------------------------------------------------------------
+
+SETTINGS_FIELDS = ("mql_threshold", "auto_qualify", "complaint_response_days")
+# Bounds an admin cannot leave: a threshold no score reaches, or no time to answer, is a typo.
+MAX_MQL_THRESHOLD = 1_000_000
+MAX_COMPLAINT_RESPONSE_DAYS = 365
+
+
+@transaction.atomic
+def update_lead_settings(*, by: Membership, data: dict[str, Any]) -> LeadSettings:
+    """Change the organization's MQL threshold, automatic qualification or the days marketing
+    has to answer a quality complaint (``lead_settings.manage``: admins). The row is created
+    on first use. Out-of-range values are a ``DomainError``; emits ``lead_settings.updated``
+    with the changes when anything changed. Applies to what happens next: existing leads and
+    open complaints keep their state."""
+    require(by, "lead_settings.manage")
+    current = scoring.lead_settings(by.organization)
+    settings = LeadSettings.objects.select_for_update().get(pk=current.pk)
+    changes = apply_changes(settings, data, SETTINGS_FIELDS)
+    if not 0 <= settings.mql_threshold <= MAX_MQL_THRESHOLD:
+        raise DomainError(
+            _("The MQL threshold must be between 0 and %(max)s.") % {"max": MAX_MQL_THRESHOLD},
+            code="invalid_threshold",
+        )
+    if not 1 <= settings.complaint_response_days <= MAX_COMPLAINT_RESPONSE_DAYS:
+        raise DomainError(
+            _("Give marketing between 1 and %(max)s days to answer.")
+            % {"max": MAX_COMPLAINT_RESPONSE_DAYS},
+            code="invalid_response_days",
+        )
+    if changes:
+        settings.save()
+        record_event(
+            organization=by.organization,
+            actor=by,
+            verb="lead_settings.updated",
+            target=settings,
+            payload={"changes": changes},
+        )
+    return settings
