@@ -16,15 +16,20 @@ from rest_framework.views import exception_handler
 
 
 class DomainError(Exception):
-    """A business rule said no. Subclasses choose the HTTP status."""
+    """A business rule said no. Subclasses choose the HTTP status.
+
+    ``field`` names the input the rule is about (``"email"``): the API then answers with a
+    field message as well, like a validation error, and forms show it on that field.
+    """
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
 
-    def __init__(self, message: Any, *, code: str | None = None):
+    def __init__(self, message: Any, *, code: str | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
+        self.field = field
 
 
 class NotAllowed(DomainError):
@@ -51,7 +56,10 @@ class Conflict(DomainError):
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus domain errors and Django validation errors as JSON."""
     if isinstance(exc, DomainError):
-        return Response({"detail": str(exc.message), "code": exc.code}, status=exc.status_code)
+        body: dict[str, Any] = {"detail": str(exc.message), "code": exc.code}
+        if exc.field:
+            body[exc.field] = [str(exc.message)]
+        return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)

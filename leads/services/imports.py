@@ -52,7 +52,7 @@ from collab_hub.exceptions import DomainError, NotAllowed
 from collab_hub.notifications.services import record_event
 from leads.models import Campaign, ImportBatch, Lead, LeadSource, LeadStatus, LeadTransition
 from leads.services import lifecycle, scoring
-from leads.services.capture import clean_country
+from leads.services.countries import clean_country
 
 if TYPE_CHECKING:
     from accounts.models import Membership

@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import DepartmentKind, Membership, Role
 from accounts.policy import require
+from collab_hub.changes import apply_changes
 from collab_hub.exceptions import DomainError, IllegalTransition
 from collab_hub.notifications.services import record_event
 from leads.models import Lead, LeadStatus, LeadTransition, RejectionReason
 from leads.services import scoring
+from leads.services.countries import valid_country
 
 if TYPE_CHECKING:
     from accounts.models import Organization
@@ -99,6 +101,20 @@ def _sales_managers(organization_id: int) -> list[Membership]:
     )
 
 
+def _check_contact_data(lead: Lead) -> None:
+    """The rules for a lead's email and country, whoever sends them: the email (lower case)
+    is unique in the organization, the country an ISO code (a common name becomes one)."""
+    lead.email = (lead.email or "").strip().lower()
+    lead.country = valid_country(lead.country)
+    taken = Lead.objects.for_org(lead.organization_id).filter(email__iexact=lead.email)
+    if lead.pk is not None:
+        taken = taken.exclude(pk=lead.pk)
+    if taken.exists():
+        raise DomainError(
+            _("A lead with this email already exists."), code="duplicate", field="email"
+        )
+
+
 def _event(lead: Lead, verb: str, by: Membership | None, recipients=(), **payload: Any) -> None:
     record_event(
         organization=lead.organization,
@@ -121,12 +137,14 @@ def create_lead(
     """Create a lead from validated ``data`` (keys of ``EDITABLE_FIELDS``), score and tier it,
     and qualify it at once when the organization auto-qualifies and the score is high enough.
 
-    ``by`` is None for public capture and system imports (no policy check then). The caller
-    guarantees the email is new in the organization (capture and import de-duplicate).
+    ``by`` is None for public capture and system imports (no policy check then). An email the
+    organization already has, or a country that is no ISO code, is a ``DomainError`` on that
+    field (400 ``duplicate`` / ``invalid_country``).
     """
     _require(by, "leads.create")
     fields = {key: value for key, value in data.items() if key in EDITABLE_FIELDS}
     lead = Lead(organization=organization, **fields)
+    _check_contact_data(lead)
     if (
         marketing_owner is None
         and by is not None
@@ -134,7 +152,6 @@ def create_lead(
     ):
         marketing_owner = by
     lead.marketing_owner = marketing_owner
-    lead.email = lead.email.strip().lower()
     scoring.Scorer(organization.pk).apply(lead)
     lead.save()
     LeadTransition.objects.create(
@@ -147,16 +164,13 @@ def create_lead(
 
 @transaction.atomic
 def update_lead(*, by: Membership | None, lead: Lead, data: dict[str, Any]) -> Lead:
-    """Change a lead's details; score and tier follow, and auto-qualification applies."""
+    """Change a lead's details; score and tier follow, and auto-qualification applies. The
+    email and country rules of ``create_lead`` apply to a changed email or country."""
     _require(by, "leads.update", lead)
     lead = _lock(lead)
-    changed = {}
-    for key, value in data.items():
-        if key in EDITABLE_FIELDS and getattr(lead, key) != value:
-            changed[key] = value
-            setattr(lead, key, value)
-    if "email" in changed:
-        lead.email = lead.email.strip().lower()
+    changed = apply_changes(lead, data, EDITABLE_FIELDS)
+    if "email" in changed or "country" in changed:
+        _check_contact_data(lead)
     scoring.Scorer(lead.organization_id).apply(lead)
     lead.save()
     if changed:
