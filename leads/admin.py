@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from collab_hub.tenancy import TenantAdmin
 from leads.models import Campaign, LeadSettings, ScoringRule, Tier
 from leads.services import campaigns, config, scoring
+from leads.services.countries import clean_country
 
 
 class ListField(forms.CharField):
@@ -43,8 +44,12 @@ class TierForm(forms.ModelForm):
         ]  # fmt: skip
 
     def clean_countries(self):
-        codes = [code.upper() for code in self.cleaned_data["countries"]]
-        bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+        codes, bad = [], []
+        for value in self.cleaned_data["countries"]:
+            try:
+                codes.append(clean_country(value))
+            except forms.ValidationError:
+                bad.append(value)
         if bad:
             raise forms.ValidationError(
                 _("Use two-letter country codes: %(codes)s") % {"codes": ", ".join(bad)}

@@ -18,6 +18,7 @@ from collab_hub.exceptions import Conflict, DomainError
 from collab_hub.notifications.services import record_event
 from leads.models import LeadSettings, ScoringField, ScoringOperator, ScoringRule, Tier
 from leads.services import scoring
+from leads.services.countries import valid_country
 
 if TYPE_CHECKING:
     from accounts.models import Membership
@@ -51,7 +52,9 @@ def _check_tier(tier: Tier) -> None:
             code="invalid_employee_range",
         )
     tier.industries = [str(i).strip() for i in tier.industries or [] if str(i).strip()]
-    tier.countries = [str(c).strip().upper() for c in tier.countries or [] if str(c).strip()]
+    tier.countries = [
+        valid_country(str(c), field="countries") for c in tier.countries or [] if str(c).strip()
+    ]
 
 
 def _tier_event(by: Membership, verb: str, tier: Tier, **payload: Any) -> None:

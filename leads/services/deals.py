@@ -9,7 +9,6 @@ does not move again (409). Deals are archived by closing them, never deleted.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import DepartmentKind, Membership, Role
 from accounts.policy import can, require
+from collab_hub.changes import apply_changes
 from collab_hub.exceptions import DomainError, IllegalTransition
 from collab_hub.notifications.services import record_event
 from leads.models import (
@@ -33,6 +33,7 @@ from leads.models import (
     Lead,
     LostReason,
 )
+from leads.services.countries import valid_country
 
 # Mail providers whose domain says nothing about the company.
 FREE_MAIL_DOMAINS = frozenset(
@@ -144,31 +145,6 @@ def _clean_value(value: Any) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def _changes(obj: Any, data: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, list[Any]]:
-    """Apply ``data`` to ``obj``; returns ``{field: [old, new]}`` of what changed, JSON-ready
-    (related rows as their ids), for the event that keeps the record's change history."""
-    changed: dict[str, list[Any]] = {}
-    for key, value in data.items():
-        if key not in allowed:
-            continue
-        old = getattr(obj, key)
-        if old == value:
-            continue
-        setattr(obj, key, value)
-        changed[key] = [_jsonable(old), _jsonable(value)]
-    return changed
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if hasattr(value, "pk"):
-        return value.pk
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 # --- Companies and contacts ----------------------------------------------------------------
 
 
@@ -178,7 +154,7 @@ def _check_company(company: Company) -> None:
     if not company.name:
         raise DomainError(_("A company needs a name."), code="invalid_name")
     company.domain = normalize_domain(company.domain)
-    company.country = (company.country or "").strip().upper()
+    company.country = valid_country(company.country)
     _same_org(
         company.tier, organization_id, _("Choose a tier of your organization."), "invalid_tier"
     )
@@ -236,7 +212,7 @@ def update_company(*, by: Membership, company: Company, data: dict[str, Any]) ->
     changed."""
     require(by, "deals.manage", company)
     company = Company.objects.select_for_update().get(pk=company.pk)
-    changed = _changes(company, data, COMPANY_FIELDS)
+    changed = apply_changes(company, data, COMPANY_FIELDS)
     _check_company(company)
     if changed:
         _save_unique(company, _("A company with this domain already exists."))
@@ -308,7 +284,7 @@ def update_contact(*, by: Membership, contact: Contact, data: dict[str, Any]) ->
     organization is allowed). Emits ``contact.updated`` when anything changed."""
     require(by, "deals.manage", contact)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    changed = _changes(contact, data, CONTACT_FIELDS)
+    changed = apply_changes(contact, data, CONTACT_FIELDS)
     _check_contact(contact)
     if changed:
         _save_unique(contact, _("A contact with this email already exists."))
@@ -388,6 +364,48 @@ def open_deal(
     return deal
 
 
+@transaction.atomic
+def open_deal_with_company(
+    *,
+    by: Membership,
+    company: Company | None = None,
+    company_name: str = "",
+    company_domain: str = "",
+    name: str = "",
+    value: Any = 0,
+    kind: str = DealKind.NEW,
+    owner: Membership | None = None,
+    close_date: Any = None,
+    source: str = DealSource.SALES,
+) -> Deal:
+    """Open a deal sales creates directly (the new-deal page): at ``company``, else at the
+    company ``find_or_create_company`` finds or creates for ``company_name`` /
+    ``company_domain``.
+
+    One transaction: a company typed in for a deal that is then refused is not kept. Neither
+    a company nor a name or domain is a ``DomainError`` (400 ``invalid_company``). The
+    policy, rules and events are those of ``find_or_create_company`` and ``open_deal``.
+    """
+    if company is None:
+        if not (company_name.strip() or company_domain.strip()):
+            raise DomainError(
+                _("Name the company the deal is with."),
+                code="invalid_company",
+                field="company_name",
+            )
+        company = find_or_create_company(by=by, name=company_name, domain=company_domain)
+    return open_deal(
+        by=by,
+        company=company,
+        name=name,
+        source=source,
+        value=value,
+        kind=kind,
+        owner=owner,
+        close_date=close_date,
+    )
+
+
 def _lock(deal: Deal) -> Deal:
     return (
         Deal.objects.select_for_update(of=("self",))
@@ -414,7 +432,7 @@ def update_deal(*, by: Membership, deal: Deal, data: dict[str, Any]) -> Deal:
     if "name" in data:
         data["name"] = (data["name"] or "").strip() or deal.name
     previous_owner_id = deal.owner_id
-    changed = _changes(deal, data, DEAL_FIELDS)
+    changed = apply_changes(deal, data, DEAL_FIELDS)
     if not changed:
         return deal
     if "owner" in changed:

@@ -61,12 +61,28 @@ def test_invalid_country_codes_are_refused(browser_for, alice):
         {
             "rank": 3,
             "name": "X",
-            "countries": "Poland",
+            "countries": "Narnia, PL",
             "response_sla_hours": 8,
             "monthly_mql_target_per_rep": 0,
         },
     )
-    assert "Use two-letter country codes" in response.content.decode()
+    assert "Use two-letter country codes: Narnia" in response.content.decode()
+    assert not Tier.objects.exists()
+
+
+def test_country_names_become_codes_as_everywhere_else(browser_for, alice, org):
+    response = browser_for(alice).post(
+        "/admin/leads/tier/add/",
+        {
+            "rank": 3,
+            "name": "DACH",
+            "countries": "Germany, österreich, ch",
+            "response_sla_hours": 8,
+            "monthly_mql_target_per_rep": 0,
+        },
+    )
+    assert response.status_code == 302
+    assert Tier.objects.get(name="DACH").countries == ["DE", "AT", "CH"]
 
 
 def test_live_match_count_follows_the_criteria_being_typed(browser_for, alice, org):
