@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Department, Invitation, Membership, Organization, User
+from collab_hub.admin import OrganizationAdminAccess, TenantAdmin
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import OrganizationAdminAccess, TenantAdmin
 
 
 @admin.register(User)

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import Department, DepartmentKind, Invitation, Organization, Role
+from accounts.models import Department, DepartmentKind, Invitation, Role
+from collab_hub.tenancy import TenantFormMixin
 
 # Session key holding the token of the invitation a visitor opened before signing up.
 PENDING_INVITATION_KEY = "pending_invitation_token"
@@ -71,32 +72,24 @@ class OrganizationForm(forms.Form):
     )
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(TenantFormMixin, forms.Form):
     """Invite a colleague by email into one of the organization's departments."""
 
     email = forms.EmailField(label=_("Email address"))
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all())
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
 
-    def __init__(self, *args, organization: Organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.for_org(organization)
 
-
-class MembershipForm(forms.Form):
+class MembershipForm(TenantFormMixin, forms.Form):
     """An admin changes a member's department, role or active flag."""
 
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.all())
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     is_active = forms.BooleanField(
         label=_("Active"),
         required=False,
         help_text=_("Deactivated members cannot sign in to this organization; history stays."),
     )
-
-    def __init__(self, *args, organization: Organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.for_org(organization)
 
 
 class DepartmentForm(forms.Form):

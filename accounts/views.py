@@ -2,7 +2,8 @@
 
 Thin: forms check the shape, services do the work and say no with a ``DomainError`` (shown
 on the page), ``accounts.policy.can`` decides who sees the admin actions (403 otherwise), and
-every object is looked up through ``visible_to`` so another organization's row is a 404.
+every object is looked up through ``tenant_object_or_404`` so another organization's row is a
+404.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,7 +28,13 @@ from accounts.forms import (
 from accounts.models import Department, Invitation, Membership
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import activate_organization, memberships_of, tenant_view
+from collab_hub.tenancy import (
+    activate_organization,
+    memberships_of,
+    scoped,
+    tenant_object_or_404,
+    tenant_view,
+)
 
 
 def _require(request: HttpRequest, action: str) -> None:
@@ -121,7 +128,7 @@ def invite_member(request):
     _require(request, "invitations.manage")
     form = InvitationForm(
         request.POST or None,
-        organization=request.organization,
+        membership=request.membership,
         initial={"department": request.GET.get("department")},
     )
     if request.method == "POST" and form.is_valid():
@@ -145,7 +152,7 @@ def invite_member(request):
 @tenant_view
 @require_POST
 def revoke_invitation(request, pk: int):
-    invitation = get_object_or_404(Invitation.objects.visible_to(request.membership), pk=pk)
+    invitation = tenant_object_or_404(request, Invitation, pk)
     _require(request, "invitations.manage")
     try:
         services.revoke_invitation(by=request.membership, invitation=invitation)
@@ -167,7 +174,7 @@ def people(request):
     membership = request.membership
     is_admin = can(membership, "members.manage")
     members = (
-        Membership.objects.visible_to(membership)
+        scoped(request, Membership)
         .select_related("user", "department")
         .order_by("-is_active", "user__full_name", "user__email")
     )
@@ -186,13 +193,12 @@ def people(request):
 @tenant_view
 def member_edit(request, pk: int):
     """Admins move a member to another department, change the role, or deactivate them."""
-    member = get_object_or_404(
-        Membership.objects.visible_to(request.membership).select_related("user", "department"),
-        pk=pk,
+    member = tenant_object_or_404(
+        request, Membership.objects.select_related("user", "department"), pk
     )
     _require(request, "members.manage")
     initial = {"department": member.department, "role": member.role, "is_active": member.is_active}
-    form = MembershipForm(request.POST or None, initial=initial, organization=request.organization)
+    form = MembershipForm(request.POST or None, initial=initial, membership=request.membership)
     if request.method == "POST" and form.is_valid():
         try:
             services.change_membership(
@@ -218,7 +224,7 @@ def member_edit(request, pk: int):
 @tenant_view
 def department_detail(request, pk: int):
     """One department: its members and its discussion thread."""
-    department = get_object_or_404(Department.objects.visible_to(request.membership), pk=pk)
+    department = tenant_object_or_404(request, Department, pk)
     members = department.memberships.filter(is_active=True).select_related("user")
     context = {
         "department": department,
@@ -249,7 +255,7 @@ def department_create(request):
 
 @tenant_view
 def department_edit(request, pk: int):
-    department = get_object_or_404(Department.objects.visible_to(request.membership), pk=pk)
+    department = tenant_object_or_404(request, Department, pk)
     _require(request, "departments.manage")
     initial = {"name": department.name, "kind": department.kind}
     form = DepartmentForm(request.POST or None, initial=initial)

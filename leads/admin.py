@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from collab_hub.tenancy import TenantAdmin
+from collab_hub.admin import TenantAdmin
 from leads.models import Campaign, LeadSettings, ScoringRule, Tier
 from leads.services import campaigns, config, scoring
 from leads.services.countries import clean_country

@@ -10,8 +10,8 @@ from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts.models import Department, DepartmentKind
+from collab_hub.admin import TenantAdmin
 from collab_hub.notifications.models import ActivityEvent
-from collab_hub.tenancy import TenantAdmin
 from leads.models import Lead, LeadSettings, ScoringRule, Tier
 from tests.factories import LeadFactory, ScoringRuleFactory, TierFactory, member_of
 

@@ -89,3 +89,26 @@ def test_comments_and_events_follow_the_visibility_of_their_record(org):
     assert {e.target_id for e in ActivityEvent.objects.visible_to(rep)} == {mine.pk}
     manager.organization.refresh_from_db()
     assert Comment.objects.visible_to(manager).count() == 2
+
+
+def test_browser_views_reach_tenant_rows_only_through_the_scoped_accessors():
+    """Pages use ``scoped`` / ``tenant_object_or_404`` / ``TenantFormMixin`` (and the
+    selectors); scoping by hand in a view module is how a page forgets a rule."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    modules = [
+        *root.glob("leads/views/*.py"),
+        root / "accounts" / "views.py",
+        *root.glob("collab_hub/*/views.py"),
+    ]
+    assert len(modules) >= 10, "the view modules moved: update this test"
+    offenders = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in modules
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if ".visible_to(" in line or "for_org(" in line
+    ]
+    assert offenders == [], "use collab_hub.tenancy.scoped / tenant_object_or_404 instead"

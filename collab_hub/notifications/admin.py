@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from collab_hub.admin import TenantAdmin
 from collab_hub.notifications.models import ActivityEvent
-from collab_hub.tenancy import TenantAdmin
 
 
 @admin.register(ActivityEvent)

@@ -1,14 +1,14 @@
 """Browser pages: the inbox and the discussion thread (a partial that htmx swaps in place)."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from collab_hub.exceptions import DomainError
 from collab_hub.notifications import selectors, services
-from collab_hub.tenancy import tenant_view
+from collab_hub.tenancy import tenant_object_or_404, tenant_view
 
 
 @tenant_view
@@ -45,7 +45,7 @@ def comments(request, target_type: str, target_id: int):
     model = selectors.commentable_model(target_type)
     if model is None:
         raise Http404
-    target = get_object_or_404(model.objects.visible_to(request.membership), pk=target_id)
+    target = tenant_object_or_404(request, model, target_id)
     error = None
     body = ""
     if request.method == "POST":

@@ -8,6 +8,7 @@ and emits an activity event.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +20,15 @@ from django.utils.translation import gettext as _
 from accounts.models import DepartmentKind, Membership, Role
 from accounts.policy import require
 from collab_hub.changes import apply_changes
-from collab_hub.exceptions import DomainError, IllegalTransition
+from collab_hub.exceptions import DomainError, IllegalTransition, NotAllowed
 from collab_hub.notifications.services import record_event
 from leads.models import Lead, LeadStatus, LeadTransition, RejectionReason
 from leads.services import scoring
 from leads.services.countries import valid_country
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from accounts.models import Organization
     from leads.models import Deal
 
@@ -406,3 +409,86 @@ def flag_sla_breaches(*, now: Any = None) -> int:
             )
             flagged += 1
     return flagged
+
+
+# --- Bulk qualify (the lead list) ------------------------------------------------------------
+
+# Most leads one bulk qualify handles (a page of the lead list is 50).
+BULK_QUALIFY_LIMIT = 200
+# Failures a bulk result's summary lists one by one; the rest are counted.
+FAILURES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class QualifyFailure:
+    """A lead that a bulk qualify left as it was."""
+
+    lead_id: int
+    # The line the member reads: "<email>: <why>", or "Lead #<id>: not found.".
+    message: str
+    # The refusal's ``DomainError`` code; ``not_found`` for a missing or invisible lead.
+    code: str
+
+
+@dataclass(frozen=True)
+class BulkQualifyResult:
+    """What ``qualify_leads`` did: the leads now MQLs, and the ones it could not qualify."""
+
+    qualified: list[Lead] = field(default_factory=list)
+    failures: list[QualifyFailure] = field(default_factory=list)
+
+    def failure_summary(self) -> list[str]:
+        """The failures to show: the first ``FAILURES_SHOWN`` lines, then how many more."""
+        lines = [failure.message for failure in self.failures[:FAILURES_SHOWN]]
+        if len(self.failures) > FAILURES_SHOWN:
+            lines.append(_("…and %(count)d more.") % {"count": len(self.failures) - FAILURES_SHOWN})
+        return lines
+
+
+def qualify_leads(
+    *,
+    by: Membership,
+    leads_or_ids: Iterable[Lead | int],
+    owner: Membership | None = None,
+) -> BulkQualifyResult:
+    """Qualify several leads (the lead list's bulk action), each through ``qualify_lead`` in
+    its own transaction: the legal ones are handed to sales (to ``owner``, else the next rep
+    in turn), the others are reported with the reason.
+
+    Preconditions: ``by`` may ``leads.qualify`` (``NotAllowed`` before anything changes).
+    The leads are de-duplicated (first mention kept, in order); more than
+    ``BULK_QUALIFY_LIMIT`` is a ``DomainError`` (400 ``too_many``) and nothing changes. Leads
+    are looked up again among those ``by`` may see, so one that is missing, another
+    organization's or hidden by record visibility is a ``not_found`` failure, never touched.
+    A refused transition is a failure with the refusal's message; a ``NotAllowed`` for one
+    lead is raised (the leads before it stay qualified).
+
+    Side effects: those of ``qualify_lead`` for each qualified lead. Not atomic as a whole on
+    purpose: one refused lead must not undo the others.
+    """
+    _require(by, "leads.qualify")
+    ids = list(
+        dict.fromkeys(item.pk if isinstance(item, Lead) else int(item) for item in leads_or_ids)
+    )
+    if len(ids) > BULK_QUALIFY_LIMIT:
+        raise DomainError(
+            _("Qualify at most %(limit)d leads at once.") % {"limit": BULK_QUALIFY_LIMIT},
+            code="too_many",
+        )
+    found = Lead.objects.visible_to(by).select_related("tier").in_bulk(ids)
+    qualified: list[Lead] = []
+    failures: list[QualifyFailure] = []
+    for pk in ids:
+        lead = found.get(pk)
+        if lead is None:
+            failures.append(
+                QualifyFailure(pk, _("Lead #%(id)d: not found.") % {"id": pk}, "not_found")
+            )
+            continue
+        try:
+            qualified.append(qualify_lead(by=by, lead=lead, owner=owner))
+        except NotAllowed:
+            raise
+        except DomainError as error:
+            failures.append(QualifyFailure(pk, f"{lead.email}: {error.message}", error.code))
+    return BulkQualifyResult(qualified=qualified, failures=failures)

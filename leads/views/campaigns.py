@@ -7,13 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import tenant_view
+from collab_hub.tenancy import scoped, tenant_object_or_404, tenant_view
 from leads.forms import CampaignForm
 from leads.models import Campaign
 from leads.services import campaigns as services
@@ -25,7 +25,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     brought (one query whatever their number)."""
     membership = request.membership
     rows = (
-        Campaign.objects.visible_to(membership)
+        scoped(request, Campaign)
         .select_related("owner__user")
         .annotate(lead_count=Count("leads"))
         .order_by("-starts_on", "-created_at", "-pk")
@@ -52,7 +52,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 @tenant_view
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = get_object_or_404(Campaign.objects.visible_to(request.membership), pk=pk)
+    campaign = tenant_object_or_404(request, Campaign, pk)
     if not can(request.membership, "campaigns.manage", campaign):
         raise PermissionDenied
     form = CampaignForm(request.POST or None, instance=campaign)

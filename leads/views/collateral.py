@@ -8,171 +8,42 @@
   sales sees its own requests and asks for new material.
 
 Thin: forms check the shape, ``leads.services.collateral`` changes state, selectors read.
-Objects are looked up through ``visible_to`` first (404 for another organization's), then the
-policy is asked (403 for a member who may see but not act).
+Objects are looked up through ``tenant_object_or_404`` first (404 for another organization's),
+then the policy is asked (403 for a member who may see but not act).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.models import Membership
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import tenant_view
-from leads.models import (
-    Collateral,
-    ContentRequest,
-    ContentRequestStatus,
-    Deal,
-    DealStage,
-    Tier,
+from collab_hub.tenancy import scoped, tenant_object_or_404, tenant_view
+from leads.forms import (
+    CollateralForm,
+    CompleteForm,
+    ContentRequestForm,
+    DeclineForm,
+    LibraryFilterForm,
 )
+from leads.models import Collateral, ContentRequest, ContentRequestStatus, DealStage
 from leads.selectors import collateral as selectors
 from leads.services import collateral as services
 
-# Largest collateral upload accepted from the page (bytes); the API has the same limit.
-MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 PAGE_SIZE = 50
 # Library assets offered when marketing completes a request (newest first).
 PICKER_LIMIT = 200
-
-STAGE_CHOICES = [(stage.value, stage.label) for stage in DealStage]
-
-
-# --- Forms ---------------------------------------------------------------------------------
-
-
-class LibraryFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
-    tier = forms.ModelChoiceField(
-        label=gettext_lazy("Tier"), queryset=Tier.objects.none(), required=False
-    )
-    stage = forms.ChoiceField(
-        label=gettext_lazy("Deal stage"),
-        required=False,
-        choices=[("", gettext_lazy("Any stage")), *STAGE_CHOICES],
-    )
-    archived = forms.BooleanField(label=gettext_lazy("Archived"), required=False)
-
-    def __init__(self, *args: Any, tiers: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["tier"].queryset = tiers
-        self.fields["tier"].empty_label = _("Any tier")
-
-
-class CollateralForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    description = forms.CharField(
-        label=gettext_lazy("Description"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    file = forms.FileField(label=gettext_lazy("File"), required=False)
-    url = forms.URLField(
-        label=gettext_lazy("Link"),
-        required=False,
-        assume_scheme="https",
-        max_length=200,
-        help_text=gettext_lazy("Upload a file, give a link, or both."),
-    )
-    tiers = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Tiers"),
-        queryset=Tier.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("None: for every tier."),
-    )
-    stages = forms.MultipleChoiceField(
-        label=gettext_lazy("Deal stages"),
-        choices=STAGE_CHOICES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("None: for every stage."),
-    )
-
-    def __init__(self, *args: Any, tiers: Any, has_file: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["tiers"].queryset = tiers
-        self.has_file = has_file
-
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload and upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
-            )
-        return upload
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("file") and not data.get("url") and not self.has_file:
-            self.add_error("url", _("Upload a file or give a link."))
-        return data
-
-
-class ContentRequestForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("What do you need?"), max_length=200)
-    need = forms.CharField(
-        label=gettext_lazy("Details: for whom, why, what it must say"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    due_date = forms.DateField(
-        label=gettext_lazy("Needed by"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    deal = forms.ModelChoiceField(
-        queryset=Deal.objects.none(), required=False, widget=forms.HiddenInput
-    )
-    tier = forms.ModelChoiceField(
-        label=gettext_lazy("Tier"),
-        queryset=Tier.objects.none(),
-        required=False,
-        help_text=gettext_lazy("With a deal: the deal's tier unless you choose one."),
-    )
-    stage = forms.ChoiceField(
-        label=gettext_lazy("Deal stage"),
-        required=False,
-        choices=[("", "—"), *STAGE_CHOICES],
-    )
-
-    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["deal"].queryset = Deal.objects.visible_to(membership)
-        self.fields["tier"].queryset = Tier.objects.for_org(membership.organization_id)
-
-
-class CompleteForm(forms.Form):
-    collateral = forms.ModelChoiceField(queryset=Collateral.objects.none(), required=False)
-    note = forms.CharField(required=False, max_length=5000)
-
-    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["collateral"].queryset = Collateral.objects.visible_to(membership)
-
-
-class DeclineForm(forms.Form):
-    reason = forms.CharField(
-        max_length=5000,
-        error_messages={"required": gettext_lazy("Say why the request is declined.")},
-    )
-
-    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -183,10 +54,6 @@ def _require(request: HttpRequest, action: str, obj: Any = None) -> None:
         raise PermissionDenied
 
 
-def _tiers(request: HttpRequest):
-    return Tier.objects.for_org(request.organization).order_by("rank")
-
-
 # --- The library ---------------------------------------------------------------------------
 
 
@@ -195,8 +62,7 @@ def collateral_library(request: HttpRequest) -> HttpResponse:
     """The library with usage figures, filters and coverage; marketing's upload form. A
     fixed number of queries whatever the number of assets (50 per page)."""
     membership = request.membership
-    tiers = _tiers(request)
-    form = LibraryFilterForm(request.GET or None, tiers=tiers)
+    form = LibraryFilterForm(request.GET or None, membership=membership)
     filters = form.cleaned_data if form.is_valid() else {}
     items = selectors.collateral_library(
         membership=membership,
@@ -216,7 +82,7 @@ def collateral_library(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "filtered": any(filters.values()),
         "can_manage": can_manage,
-        "upload_form": CollateralForm(tiers=tiers) if can_manage else None,
+        "upload_form": CollateralForm(membership=membership) if can_manage else None,
         "coverage": selectors.library_coverage(organization=request.organization),
     }
     template = "leads/collateral/library.html"
@@ -228,8 +94,9 @@ def collateral_create(request: HttpRequest) -> HttpResponse:
     """Marketing adds an asset: a file (multipart upload) or a link, tagged by tier and
     stage."""
     _require(request, "collateral.manage")
-    tiers = _tiers(request)
-    form = CollateralForm(request.POST or None, request.FILES or None, tiers=tiers)
+    form = CollateralForm(
+        request.POST or None, request.FILES or None, membership=request.membership
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -258,9 +125,7 @@ def collateral_create(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_collateral(request: HttpRequest, pk: int) -> Collateral:
-    return get_object_or_404(
-        Collateral.objects.visible_to(request.membership).select_related("owner__user"), pk=pk
-    )
+    return tenant_object_or_404(request, Collateral.objects.select_related("owner__user"), pk)
 
 
 @tenant_view
@@ -284,7 +149,6 @@ def collateral_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Marketing changes an asset: title, description, file or link, tiers and stages."""
     collateral = _visible_collateral(request, pk)
     _require(request, "collateral.manage", collateral)
-    tiers = _tiers(request)
     initial = {
         "title": collateral.title,
         "description": collateral.description,
@@ -295,7 +159,7 @@ def collateral_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CollateralForm(
         request.POST or None,
         request.FILES or None,
-        tiers=tiers,
+        membership=request.membership,
         initial=initial,
         has_file=bool(collateral.file),
     )
@@ -339,6 +203,14 @@ SCOPES = {
 }
 
 
+def _request_rows() -> QuerySet[ContentRequest]:
+    """Content requests with what their row shows joined in. Unscoped: read them through
+    ``scoped`` / ``tenant_object_or_404``."""
+    return ContentRequest.objects.select_related(
+        "deal", "tier", "requested_by__user", "assignee__user", "collateral"
+    )
+
+
 def _scope(request: HttpRequest) -> str:
     scope = request.GET.get("scope", "")
     if scope in SCOPES:
@@ -357,7 +229,7 @@ def _row_context(request: HttpRequest) -> dict[str, Any]:
     picker = []
     if can_handle:
         picker = list(
-            Collateral.objects.visible_to(membership)
+            scoped(request, Collateral)
             .filter(archived_at__isnull=True)
             .order_by("-created_at")
             .values_list("pk", "title")[:PICKER_LIMIT]
@@ -371,9 +243,7 @@ def content_requests(request: HttpRequest) -> HttpResponse:
     sales sees the ones it asked for. A fixed number of queries (50 per page)."""
     membership = request.membership
     scope = _scope(request)
-    qs = ContentRequest.objects.visible_to(membership).select_related(
-        "deal", "tier", "requested_by__user", "assignee__user", "collateral"
-    )
+    qs = scoped(request, _request_rows())
     if scope == "open":
         qs = qs.filter(
             status__in=(ContentRequestStatus.OPEN, ContentRequestStatus.IN_PROGRESS)
@@ -426,7 +296,7 @@ def content_request_create(request: HttpRequest) -> HttpResponse:
 def _request_action(request: HttpRequest, pk: int, form_class, perform) -> HttpResponse:
     """Look the request up (404), ask the policy (403), validate, run the service; htmx gets
     the row back (with the message on a 400/409), plain posts a message and the list."""
-    item = get_object_or_404(ContentRequest.objects.visible_to(request.membership), pk=pk)
+    item = tenant_object_or_404(request, ContentRequest, pk)
     _require(request, "content_requests.handle", item)
     error, status = "", 200
     form = form_class(request.POST, membership=request.membership) if form_class else None
@@ -438,9 +308,7 @@ def _request_action(request: HttpRequest, pk: int, form_class, perform) -> HttpR
         except DomainError as exc:
             error, status = exc.message, exc.status_code
     if request.htmx:
-        item = ContentRequest.objects.select_related(
-            "deal", "tier", "requested_by__user", "assignee__user", "collateral"
-        ).get(pk=item.pk)
+        item = scoped(request, _request_rows()).get(pk=item.pk)
         context = {"item": item, "error": error, **_row_context(request)}
         return render(request, "leads/collateral/requests.html#row", context, status=status)
     if error:

@@ -5,168 +5,38 @@ page (contacts, deals, discussion).
 
 Thin: forms check the shape, ``leads.services`` change state (and say no with a
 ``DomainError``, shown on the page or on the card), ``leads.selectors.deals`` read. Objects
-are looked up through ``visible_to`` before any permission check, so another organization's
-deal is a 404; a member who may see but not act gets a 403.
+are looked up through ``tenant_object_or_404`` (or a selector) before any permission check,
+so another organization's deal is a 404; a member who may see but not act gets a 403.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.models import Membership
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import tenant_view
-from leads.models import (
-    OPEN_DEAL_STAGES,
-    Collateral,
-    Company,
-    Deal,
-    DealKind,
-    DealSource,
-    DealStage,
-    LostReason,
+from collab_hub.tenancy import scoped, tenant_object_or_404, tenant_view
+from leads.forms import (
+    BoardFilterForm,
+    ContactForm,
+    DealForm,
+    LoseForm,
+    OwnMaterialForm,
+    UseCollateralForm,
 )
+from leads.models import OPEN_DEAL_STAGES, Company, Deal, DealKind, DealStage, LostReason
 from leads.selectors import deals as selectors
 from leads.services import collateral as collateral_services
 from leads.services import deals as services
-
-# --- Forms ---------------------------------------------------------------------------------
-
-
-class BoardFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
-    owner = forms.ChoiceField(
-        label=gettext_lazy("Deals"),
-        required=False,
-        choices=[("", gettext_lazy("Everyone's")), ("me", gettext_lazy("Mine"))],
-    )
-
-
-class LoseForm(forms.Form):
-    reason = forms.ChoiceField(label=gettext_lazy("Why was it lost?"), choices=LostReason.choices)
-    features = forms.CharField(
-        label=gettext_lazy("Missing features"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("One per line; required when a missing feature lost the deal."),
-    )
-    note = forms.CharField(
-        label=gettext_lazy("Note"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def feature_names(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data.get("features", "").splitlines()]
-
-    def clean(self):
-        data = super().clean()
-        if data.get("reason") == LostReason.MISSING_FEATURE and not any(self.feature_names()):
-            self.add_error("features", _("Name at least one missing feature."))
-        return data
-
-
-class DealForm(forms.Form):
-    """A deal sales opens directly: an existing company (from its page) or a company name
-    (an existing company with that domain or name is reused)."""
-
-    company = forms.ModelChoiceField(
-        queryset=Company.objects.none(), required=False, widget=forms.HiddenInput
-    )
-    company_name = forms.CharField(label=gettext_lazy("Company"), required=False, max_length=200)
-    company_domain = forms.CharField(
-        label=gettext_lazy("Company web domain"),
-        required=False,
-        max_length=200,
-        help_text=gettext_lazy("e.g. acme.com — finds the company if it already exists."),
-    )
-    name = forms.CharField(
-        label=gettext_lazy("Deal name"),
-        required=False,
-        max_length=200,
-        help_text=gettext_lazy("Empty: the company's name."),
-    )
-    value = forms.DecimalField(
-        label=gettext_lazy("Annual value"), min_value=0, max_digits=14, decimal_places=2
-    )
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=DealKind.choices)
-    close_date = forms.DateField(
-        label=gettext_lazy("Expected close"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    owner = forms.ModelChoiceField(
-        label=gettext_lazy("Owner"), queryset=Membership.objects.none(), required=False
-    )
-
-    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["company"].queryset = Company.objects.visible_to(membership)
-        if can(membership, "leads.reassign"):
-            self.fields["owner"].queryset = (
-                Membership.objects.for_org(membership.organization_id)
-                .filter(is_active=True, department__kind="sales")
-                .select_related("user", "department")
-                .order_by("user__full_name", "user__email")
-            )
-            self.fields["owner"].label_from_instance = lambda m: m.user.display_name
-            self.fields["owner"].empty_label = _("Me")
-        else:
-            del self.fields["owner"]
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("company") and not (
-            data.get("company_name", "").strip() or data.get("company_domain", "").strip()
-        ):
-            self.add_error("company_name", _("Name the company the deal is with."))
-        return data
-
-
-class ContactForm(forms.Form):
-    first_name = forms.CharField(label=gettext_lazy("First name"), required=False, max_length=100)
-    last_name = forms.CharField(label=gettext_lazy("Last name"), required=False, max_length=100)
-    email = forms.EmailField(label=gettext_lazy("Email"))
-    title = forms.CharField(label=gettext_lazy("Job title"), required=False, max_length=200)
-    phone = forms.CharField(label=gettext_lazy("Phone"), required=False, max_length=50)
-
-
-class UseCollateralForm(forms.Form):
-    collateral = forms.ModelChoiceField(queryset=Collateral.objects.none())
-
-    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["collateral"].queryset = Collateral.objects.visible_to(membership)
-
-
-class OwnMaterialForm(forms.Form):
-    description = forms.CharField(
-        label=gettext_lazy("What did you use?"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    missing = forms.CharField(
-        label=gettext_lazy("What was missing from the library?"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("Marketing gets this as a content request."),
-    )
-
 
 # --- Helpers -------------------------------------------------------------------------------
 
@@ -186,7 +56,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 
 def _visible_deal(request: HttpRequest, pk: int) -> Deal:
-    return get_object_or_404(Deal.objects.visible_to(request.membership), pk=pk)
+    return tenant_object_or_404(request, Deal, pk)
 
 
 def _board_context(request: HttpRequest, params: Any) -> dict[str, Any]:
@@ -397,28 +267,24 @@ def deal_create(request: HttpRequest) -> HttpResponse:
     )
     company = None
     if request.method == "GET" and request.GET.get("company", "").isdigit():
-        company = Company.objects.visible_to(membership).filter(pk=request.GET["company"]).first()
+        company = scoped(request, Company).filter(pk=request.GET["company"]).first()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        company = data.get("company")
         try:
-            # One unit: a company typed in for a deal that is then refused is not kept.
-            with transaction.atomic():
-                company = company or services.find_or_create_company(
-                    by=membership, name=data["company_name"], domain=data["company_domain"]
-                )
-                deal = services.open_deal(
-                    by=membership,
-                    company=company,
-                    name=data["name"],
-                    source=DealSource.SALES,
-                    value=data["value"],
-                    kind=data["kind"],
-                    owner=data.get("owner"),
-                    close_date=data.get("close_date"),
-                )
+            deal = services.open_deal_with_company(
+                by=membership,
+                company=data.get("company"),
+                company_name=data["company_name"],
+                company_domain=data["company_domain"],
+                name=data["name"],
+                value=data["value"],
+                kind=data["kind"],
+                owner=data.get("owner"),
+                close_date=data.get("close_date"),
+            )
         except DomainError as error:
             form.add_error(None, error.message)
+            company = data.get("company")
         else:
             messages.success(request, _("Deal %(deal)s opened.") % {"deal": deal.name})
             return redirect("leads:deal_detail", pk=deal.pk)

@@ -10,43 +10,32 @@ from __future__ import annotations
 import csv
 from pathlib import PurePath
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.http import content_disposition_header
-from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import tenant_view
+from collab_hub.tenancy import scoped, tenant_object_or_404, tenant_view
 from leads.api.imports import LeadImportThrottle
+from leads.forms import ImportForm
 from leads.models import ImportBatch
 from leads.services import imports
 
 PAGE_SIZE = 50
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        allow_empty_file=True,
-        help_text=gettext_lazy(
-            "Comma, semicolon, tab or | separated, as Excel, LibreOffice or Google Sheets save "
-            "it (UTF-8, UTF-16 or Windows encodings). The first row names the columns."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
-    )
-
-
-def _batches(membership: Membership) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.visible_to(membership).select_related("uploaded_by__user")
+def _batch_rows() -> QuerySet[ImportBatch]:
+    """Imports with their uploader. Unscoped: read them through ``scoped`` /
+    ``tenant_object_or_404``."""
+    return ImportBatch.objects.select_related("uploaded_by__user")
 
 
 def _throttled(request: HttpRequest) -> int | None:
@@ -90,7 +79,7 @@ def lead_import(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "columns": imports.accepted_columns(),
-        "recent": _batches(request.membership).defer("errors")[:5],
+        "recent": scoped(request, _batch_rows()).defer("errors")[:5],
     }
     return render(request, "leads/imports/upload.html", context, status=status)
 
@@ -131,7 +120,7 @@ def _report_messages(request: HttpRequest, batch: ImportBatch) -> None:
 @tenant_view
 def lead_import_list(request: HttpRequest) -> HttpResponse:
     """Past imports, newest first."""
-    batches = _batches(request.membership).defer("errors").order_by("-created_at", "-pk")
+    batches = scoped(request, _batch_rows()).defer("errors").order_by("-created_at", "-pk")
     page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "can_import": can(request.membership, "leads.import")}
     return render(request, "leads/imports/list.html", context)
@@ -140,7 +129,7 @@ def lead_import_list(request: HttpRequest) -> HttpResponse:
 @tenant_view
 def lead_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One import's report: counts and every stored invalid row."""
-    batch = get_object_or_404(_batches(request.membership), pk=pk)
+    batch = tenant_object_or_404(request, _batch_rows(), pk)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     context = {
@@ -162,7 +151,7 @@ def _cell(value: object) -> str:
 def lead_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The invalid rows of an import as a CSV file, in the separator the reader's Excel
     expects (``;`` in Polish, ``,`` otherwise), UTF-8 with a BOM so Excel reads accents."""
-    batch = get_object_or_404(_batches(request.membership), pk=pk)
+    batch = tenant_object_or_404(request, _batch_rows(), pk)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     delimiter = ";" if (get_language() or "").startswith("pl") else ","

@@ -3,7 +3,8 @@ form, sales' MQL queue (accept / reject in place with htmx), and the lead page b
 
 Thin: forms check the shape, ``leads.services.lifecycle`` does every status change (and says
 no with a ``DomainError``, shown on the page or in the row), selectors read. A lead is looked
-up through ``visible_to`` before anything else, so another organization's lead is a 404.
+up through ``tenant_object_or_404`` before anything else, so another organization's lead (or
+one hidden by record visibility) is a 404.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,16 +24,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError, NotAllowed
-from collab_hub.tenancy import tenant_view
+from collab_hub.tenancy import tenant_object_or_404, tenant_view
 from leads.forms import ConvertForm, LeadFilterForm, LeadForm, NoteForm, QualifyForm, RejectForm
 from leads.models import Lead, LeadStatus, RejectionReason
 from leads.selectors import leads as selectors
 from leads.services import lifecycle
-
-# Most leads one bulk action handles (a page of the list is 50).
-BULK_LIMIT = 200
-# Failures listed one by one after a bulk action; the rest are counted.
-FAILURES_SHOWN = 10
 
 
 def _require(request: HttpRequest, action: str, obj: Any = None) -> None:
@@ -65,7 +61,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     cursor), and for marketing the bulk "Qualify selected". A fixed number of queries
     whatever the number of rows. htmx requests (the filter form) get only the results."""
     membership = request.membership
-    form = LeadFilterForm(request.GET or None, organization=request.organization)
+    form = LeadFilterForm(request.GET or None, membership=membership)
     filters = form.filters() if request.GET else {}
     leads = selectors.lead_list(membership=membership, filters=filters)
     page = selectors.lead_page(leads, request.GET.get("cursor"))
@@ -83,9 +79,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "can_manage_campaigns": can(membership, "campaigns.manage"),
         # Its own ids: the filter form above has an owner field too.
         "qualify_form": (
-            QualifyForm(organization=request.organization, auto_id="bulk-%s")
-            if can_qualify
-            else None
+            QualifyForm(membership=membership, auto_id="bulk-%s") if can_qualify else None
         ),
     }
     template = "leads/leads/list.html"
@@ -95,68 +89,50 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 @tenant_view
 @require_POST
 def lead_bulk_qualify(request: HttpRequest) -> HttpResponse:
-    """Qualify the ticked leads (``ids``), each through ``lifecycle.qualify_lead`` in its own
-    transaction: the legal ones are handed to sales, the others are listed with the reason."""
+    """Qualify the ticked leads (``ids``) through ``lifecycle.qualify_leads``: the legal ones
+    are handed to sales, the others are listed with the reason."""
     membership = request.membership
     _require(request, "leads.qualify")
     back = _next_url(request, reverse("leads:lead_list"))
-    ids = list(dict.fromkeys(int(i) for i in request.POST.getlist("ids") if i.isdigit()))
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     if not ids:
         messages.error(request, _("Tick the leads to qualify first."))
         return redirect(back)
-    if len(ids) > BULK_LIMIT:
-        messages.error(
-            request, _("Qualify at most %(limit)d leads at once.") % {"limit": BULK_LIMIT}
-        )
-        return redirect(back)
-    form = QualifyForm(request.POST, organization=request.organization)
+    form = QualifyForm(request.POST, membership=membership)
     if not form.is_valid():
         messages.error(request, _first_error(form))
         return redirect(back)
-    owner = form.cleaned_data.get("owner")
-    found = Lead.objects.visible_to(membership).select_related("tier").in_bulk(ids)
-    qualified = 0
-    failures: list[str] = []
-    for pk in ids:
-        lead = found.get(pk)
-        if lead is None:
-            failures.append(_("Lead #%(id)d: not found.") % {"id": pk})
-            continue
-        try:
-            lifecycle.qualify_lead(by=membership, lead=lead, owner=owner)
-        except NotAllowed:
-            raise PermissionDenied from None
-        except DomainError as error:
-            failures.append(f"{lead.email}: {error.message}")
-        else:
-            qualified += 1
-    if qualified:
+    try:
+        result = lifecycle.qualify_leads(
+            by=membership, leads_or_ids=ids, owner=form.cleaned_data.get("owner")
+        )
+    except NotAllowed:
+        raise PermissionDenied from None
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    if result.qualified:
         messages.success(
             request,
             ngettext(
                 "%(count)d lead qualified and handed to sales.",
                 "%(count)d leads qualified and handed to sales.",
-                qualified,
+                len(result.qualified),
             )
-            % {"count": qualified},
+            % {"count": len(result.qualified)},
         )
-    if failures:
+    if result.failures:
         messages.warning(
             request,
             ngettext(
                 "%(count)d lead was not qualified:",
                 "%(count)d leads were not qualified:",
-                len(failures),
+                len(result.failures),
             )
-            % {"count": len(failures)},
+            % {"count": len(result.failures)},
         )
-        for failure in failures[:FAILURES_SHOWN]:
-            messages.warning(request, failure)
-        if len(failures) > FAILURES_SHOWN:
-            messages.warning(
-                request,
-                _("…and %(count)d more.") % {"count": len(failures) - FAILURES_SHOWN},
-            )
+        for line in result.failure_summary():
+            messages.warning(request, line)
     return redirect(back)
 
 
@@ -165,7 +141,7 @@ def lead_create(request: HttpRequest) -> HttpResponse:
     """A lead typed in by hand: scored, tiered (and qualified, if the organization
     auto-qualifies) by ``lifecycle.create_lead``."""
     _require(request, "leads.create")
-    form = LeadForm(request.POST or None, organization=request.organization)
+    form = LeadForm(request.POST or None, membership=request.membership)
     if request.method == "POST" and form.is_valid():
         try:
             lead = lifecycle.create_lead(
@@ -230,7 +206,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_convert": LeadStatus.CONVERTED in allowed and can_respond,
         "can_disqualify": LeadStatus.DISQUALIFIED in allowed
         and can(membership, "leads.disqualify", lead),
-        "qualify_form": QualifyForm(organization=request.organization) if can_qualify else None,
+        "qualify_form": QualifyForm(membership=membership) if can_qualify else None,
         "reasons": RejectionReason.choices,
         "now": timezone.now(),
     }
@@ -238,11 +214,8 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _visible_lead(request: HttpRequest, pk: int) -> Lead:
-    return get_object_or_404(
-        Lead.objects.visible_to(request.membership).select_related(
-            "tier", "campaign", "owner__user"
-        ),
-        pk=pk,
+    return tenant_object_or_404(
+        request, Lead.objects.select_related("tier", "campaign", "owner__user"), pk
     )
 
 
@@ -299,7 +272,7 @@ def lead_qualify(request: HttpRequest, pk: int) -> HttpResponse:
         return lead, _("Qualified and handed to %(owner)s.") % {"owner": owner}
 
     def owner_form(data):
-        return QualifyForm(data, organization=request.organization)
+        return QualifyForm(data, membership=request.membership)
 
     return _lead_action(request, pk, "leads.qualify", owner_form, perform)
 

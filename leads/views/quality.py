@@ -3,27 +3,27 @@ of the lead-quality report or from an import: ``?campaign=<id>`` / ``?import_bat
 and one complaint with marketing's answer form and the discussion.
 
 Thin: forms check the shape, ``leads.services.quality`` applies the rules (a ``DomainError``
-is shown on the page), every row is looked up through ``visible_to`` (404 for foreign ones).
+is shown on the page), every row is read through ``scoped`` / ``tenant_object_or_404`` (404
+for foreign ones).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import tenant_view
+from collab_hub.tenancy import scoped, tenant_object_or_404, tenant_view
+from leads.forms import AnswerForm, ComplaintForm
 from leads.models import (
     Campaign,
     ComplaintStatus,
@@ -31,7 +31,6 @@ from leads.models import (
     Lead,
     LeadStatus,
     QualityComplaint,
-    RejectionReason,
 )
 from leads.services import quality
 
@@ -40,69 +39,21 @@ EXAMPLE_CHOICES = 25
 PAGE_SIZE = 50
 
 
-class ComplaintForm(forms.Form):
-    campaign = forms.ModelChoiceField(
-        label=gettext_lazy("Campaign"), queryset=Campaign.objects.none(), required=False
-    )
-    import_batch = forms.ModelChoiceField(
-        label=gettext_lazy("Import"), queryset=ImportBatch.objects.none(), required=False
-    )
-    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=RejectionReason.choices)
-    note = forms.CharField(
-        label=gettext_lazy("What is wrong with these leads?"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    example_leads = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Example leads"),
-        queryset=Lead.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, membership: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        organization = membership.organization
-        self.fields["campaign"].queryset = Campaign.objects.for_org(organization).order_by("name")
-        self.fields["import_batch"].queryset = ImportBatch.objects.for_org(organization)
-        # The service checks that each example comes from the chosen campaign or import.
-        self.fields["example_leads"].queryset = Lead.objects.visible_to(membership)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if (data.get("campaign") is None) == (data.get("import_batch") is None):
-            raise forms.ValidationError(
-                _("Name the campaign or the import the leads came from (one of them).")
-            )
-        return data
-
-
-class AnswerForm(forms.Form):
-    answer = forms.CharField(
-        label=gettext_lazy("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    action_taken = forms.CharField(
-        label=gettext_lazy("Action taken"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-def _complaints(request: HttpRequest) -> QuerySet[QualityComplaint]:
-    return QualityComplaint.objects.visible_to(request.membership).select_related(
+def _complaint_rows() -> QuerySet[QualityComplaint]:
+    """Complaints with the people and sources their pages show. Unscoped: read them through
+    ``scoped`` / ``tenant_object_or_404``."""
+    return QualityComplaint.objects.select_related(
         "campaign", "import_batch", "filed_by__user", "answered_by__user"
     )
 
 
 def _example_candidates(
-    membership: Any, campaign: Campaign | None, import_batch: ImportBatch | None
+    request: HttpRequest, campaign: Campaign | None, import_batch: ImportBatch | None
 ) -> list[Lead]:
     """Leads of the campaign or import the filer can see: rejected ones first, then newest."""
     if campaign is None and import_batch is None:
         return []
-    leads = Lead.objects.visible_to(membership)
+    leads = scoped(request, Lead)
     leads = leads.filter(campaign=campaign) if campaign else leads.filter(import_batch=import_batch)
     rejected_first = Case(
         When(status=LeadStatus.REJECTED, then=Value(0)),
@@ -117,13 +68,13 @@ def _preselected(request: HttpRequest, model: type, name: str) -> Any:
     value = request.GET.get(name, "")
     if not value.isdigit() or len(value) > 18:
         return None
-    return get_object_or_404(model.objects.for_org(request.organization), pk=int(value))
+    return tenant_object_or_404(request, model, int(value))
 
 
 @tenant_view
 def complaint_list(request: HttpRequest) -> HttpResponse:
     """Every quality complaint of the organization, open ones first (filter by status)."""
-    complaints = _complaints(request)
+    complaints = scoped(request, _complaint_rows())
     status = request.GET.get("status", "")
     if status in ComplaintStatus.values:
         complaints = complaints.filter(status=status)
@@ -174,7 +125,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
         "form": form,
         "campaign": campaign,
         "import_batch": import_batch,
-        "candidates": _example_candidates(membership, campaign, import_batch),
+        "candidates": _example_candidates(request, campaign, import_batch),
         "chosen": {str(pk) for pk in form["example_leads"].value() or []},
     }
     template = "leads/quality/form.html"
@@ -187,15 +138,16 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One complaint: what sales said, the examples, marketing's answer (a form for marketing
     while it is open) and the discussion. POST answers it."""
-    complaint = get_object_or_404(
-        _complaints(request).prefetch_related(
+    complaint = tenant_object_or_404(
+        request,
+        _complaint_rows().prefetch_related(
             Prefetch(
                 "example_leads",
-                queryset=Lead.objects.visible_to(request.membership).order_by("pk"),
+                queryset=scoped(request, Lead).order_by("pk"),
                 to_attr="visible_examples",
             )
         ),
-        pk=pk,
+        pk,
     )
     can_answer = can(request.membership, "complaints.answer", complaint)
     form = AnswerForm(request.POST or None)

@@ -5,58 +5,18 @@ admins, ``reports.view``; 403 otherwise). Thin: a form checks the range, the sel
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.policy import can
 from collab_hub.tenancy import tenant_view
-from leads.api.reports import parse_month, validate_range
+from leads.api.reports import parse_month
+from leads.forms import ReportRangeForm
 from leads.selectors import reports
-
-
-class ReportRangeForm(forms.Form):
-    """The report's date range (``end`` not included) and grouping; blank: last 90 days."""
-
-    start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("Before (not included)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    group_by = forms.ChoiceField(
-        label=_("Group by"),
-        required=False,
-        choices=[("source", _("Source")), ("campaign", _("Campaign"))],
-        widget=forms.RadioSelect,
-    )
-
-    def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.organization = organization
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        try:
-            checked = validate_range(
-                {"start": data.get("start"), "end": data.get("end")}, self.organization
-            )
-        except serializers.ValidationError as error:
-            for field, messages in error.detail.items():
-                for message in messages if isinstance(messages, list) else [messages]:
-                    self.add_error(field, str(message))
-            return data
-        data.update(start=checked["start"], end=checked["end"])
-        data["group_by"] = data.get("group_by") or "source"
-        return data
 
 
 def _require_reports(request: HttpRequest) -> None:

@@ -322,6 +322,18 @@ def test_last_admin_cannot_demote_themself_and_sees_why(browser_for, alice):
     assert alice.role == Role.ADMIN
 
 
+def test_member_form_refuses_another_organizations_department(browser_for, alice, bob, other_org):
+    foreign = Department.objects.filter(organization=other_org).first()
+    response = browser_for(alice).post(
+        reverse("member_edit", args=[bob.pk]),
+        {"department": foreign.pk, "role": Role.MANAGER, "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["department"]
+    bob.refresh_from_db()
+    assert (bob.department.organization_id, bob.role) == (alice.organization_id, Role.MEMBER)
+
+
 def test_member_cannot_change_memberships(browser_for, alice, bob):
     client = browser_for(bob)
 

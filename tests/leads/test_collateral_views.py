@@ -218,6 +218,43 @@ def test_declining_needs_a_reason(browser_for, marketer, org):
     assert (item.status, item.resolution_note) == ("declined", "We have one")
 
 
+def test_a_content_request_for_another_organizations_deal_is_a_form_error(
+    browser_for, rep, other_org
+):
+    foreign = DealFactory(organization=other_org)
+    response = browser_for(rep).post(
+        reverse("leads:content_request_create"),
+        {"title": "Deck", "need": "For them", "deal": foreign.pk},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["deal"]
+    assert not ContentRequest.objects.exists()
+
+
+def test_completing_with_another_organizations_collateral_is_refused(
+    browser_for, marketer, org, other_org
+):
+    item = ContentRequestFactory(organization=org)
+    foreign = CollateralFactory(organization=other_org)
+    response = browser_for(marketer).post(
+        reverse("leads:content_request_complete", args=[item.pk]),
+        {"collateral": foreign.pk},
+        **HTMX,
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    item.refresh_from_db()
+    assert (item.status, item.collateral) == ("open", None)
+
+
+def test_library_ignores_a_tier_of_another_organization(browser_for, rep, other_org, asset):
+    foreign = TierFactory(organization=other_org)
+    response = browser_for(rep).get(reverse("leads:collateral_library"), {"tier": foreign.pk})
+    assert response.status_code == 200
+    assert response.context["filter_form"].errors["tier"]
+    assert [item.pk for item in response.context["items"]] == [asset.pk]
+
+
 def test_sales_cannot_handle_requests(browser_for, rep, org):
     item = ContentRequestFactory(organization=org)
     assert (

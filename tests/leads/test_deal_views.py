@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from collab_hub.notifications.models import ActivityEvent
-from leads.models import ContentRequest, Deal, DealStageChange
+from leads.models import Company, ContentRequest, Deal, DealStageChange
 from tests.factories import (
     CollateralFactory,
     CompanyFactory,
@@ -286,6 +286,55 @@ def test_new_deal_needs_a_company(browser_for, rep):
     assert response.status_code == 200
     assert response.context["form"].errors["company_name"]
     assert not Deal.objects.exists()
+
+
+def test_new_deal_form_refuses_another_organizations_company(browser_for, rep, other_org):
+    foreign = CompanyFactory(organization=other_org, name="Globex Corp")
+    client = browser_for(rep)
+    page = client.get(reverse("leads:deal_create"), {"company": foreign.pk})
+    assert page.status_code == 200
+    assert page.context["company"] is None and "Globex Corp" not in page.content.decode()
+    response = client.post(
+        reverse("leads:deal_create"), {"company": foreign.pk, "value": "1", "kind": "new"}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in str(response.context["form"].errors["company"])
+    assert not Deal.objects.exists()
+
+
+def test_new_deal_form_refuses_a_company_hidden_by_record_visibility(browser_for, org, rep, rep2):
+    org.visibility = {"companies": "own"}
+    org.save()
+    theirs = CompanyFactory(organization=org, owner=rep2)
+    response = browser_for(rep).post(
+        reverse("leads:deal_create"), {"company": theirs.pk, "value": "1", "kind": "new"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["company"]
+    assert not Deal.objects.exists()
+
+
+def test_new_deal_owner_must_be_of_the_organization(browser_for, sales_manager, charlie):
+    response = browser_for(sales_manager).post(
+        reverse("leads:deal_create"),
+        {"company_name": "Initech", "value": "1", "kind": "new", "owner": charlie.pk},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["owner"]
+    assert not Deal.objects.exists()
+    assert not Company.objects.exists()
+
+
+def test_using_collateral_of_another_organization_is_refused(browser_for, rep, deal, other_org):
+    foreign = CollateralFactory(organization=other_org, title="Their deck")
+    response = browser_for(rep).post(
+        reverse("leads:deal_use_collateral", args=[deal.pk]),
+        {"collateral": foreign.pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Choose collateral from the library." in response.content.decode()
+    assert deal.collateral_uses.count() == 0
 
 
 def test_new_deal_form_is_for_sales_only(browser_for, marketer):

@@ -135,6 +135,60 @@ def test_deal_value_cannot_be_negative(rep, company):
     assert error.value.code == "invalid_value"
 
 
+def test_opening_a_deal_at_a_typed_company_reuses_it_by_domain(rep, company):
+    deal = services.open_deal_with_company(
+        by=rep, company_name="Prospect Holding", company_domain="www.prospect.test", value="10"
+    )
+    assert (deal.company, deal.name, deal.source, deal.kind) == (
+        company,
+        "Prospect",
+        "sales",
+        "new",
+    )
+    assert Company.objects.count() == 1
+
+
+def test_opening_a_deal_creates_the_company_it_does_not_find(rep, company):
+    deal = services.open_deal_with_company(
+        by=rep, company_name="Initech", company_domain="initech.test", name="Pilot", value="5"
+    )
+    assert (deal.company.name, deal.company.domain, deal.name) == (
+        "Initech",
+        "initech.test",
+        "Pilot",
+    )
+    assert deal.company.organization_id == rep.organization_id
+    assert stages(deal) == [("", "qualification")]
+    assert ActivityEvent.objects.filter(verb="company.created", target_id=deal.company.pk).exists()
+
+
+def test_opening_a_deal_with_a_chosen_company_ignores_the_typed_name(rep, company):
+    deal = services.open_deal_with_company(by=rep, company=company, company_name="Other", value=1)
+    assert deal.company == company
+    assert Company.objects.count() == 1
+
+
+def test_a_refused_deal_does_not_keep_the_company_typed_for_it(rep):
+    with pytest.raises(DomainError) as error:
+        services.open_deal_with_company(by=rep, company_name="Initech", value="-1")
+    assert error.value.code == "invalid_value"
+    assert not Company.objects.exists()
+    assert not ActivityEvent.objects.filter(verb="company.created").exists()
+
+
+def test_opening_a_deal_needs_a_company_or_its_name(rep):
+    with pytest.raises(DomainError) as error:
+        services.open_deal_with_company(by=rep, company_name=" ", company_domain="", value=1)
+    assert error.value.code == "invalid_company"
+    assert not Deal.objects.exists()
+
+
+def test_marketing_cannot_open_a_deal_at_a_typed_company(marketer):
+    with pytest.raises(NotAllowed):
+        services.open_deal_with_company(by=marketer, company_name="Initech", value=1)
+    assert not Company.objects.exists()
+
+
 def test_advancing_moves_forward_and_back_and_records_every_move(deal, rep):
     services.advance_deal(by=rep, deal=deal, stage="proposal")
     services.advance_deal(by=rep, deal=deal, stage="negotiation")

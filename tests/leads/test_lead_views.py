@@ -241,6 +241,17 @@ def test_bulk_qualify_with_nothing_ticked_says_so(browser_for, marketer):
     assert "Tick the leads to qualify first." in _text(response)
 
 
+def test_bulk_qualify_refuses_more_than_the_limit(browser_for, org, marketer):
+    lead = LeadFactory(organization=org)
+    ids = [lead.pk, *range(10_000, 10_200)]
+    response = browser_for(marketer).post(
+        reverse("leads:lead_bulk_qualify"), {"ids": ids}, follow=True
+    )
+    assert "Qualify at most 200 leads at once." in _text(response)
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NEW
+
+
 def test_bulk_qualify_never_touches_another_organizations_lead(
     browser_for, org, marketer, rep, other_org
 ):

@@ -184,3 +184,78 @@ def test_sla_breach_is_flagged_once_and_tells_owner_managers_and_marketing(
 def test_answered_mqls_are_never_breached(mql, rep):
     lifecycle.accept_lead(by=rep, lead=mql)
     assert lifecycle.flag_sla_breaches(now=mql.sla_due_at + timedelta(days=1)) == 0
+
+
+# --- Bulk qualify ---------------------------------------------------------------------------
+
+
+def test_bulk_qualify_hands_each_lead_once_in_the_order_given(org, marketer, rep, rep2):
+    first, second = LeadFactory.create_batch(2, organization=org)
+    result = lifecycle.qualify_leads(
+        by=marketer, leads_or_ids=[first.pk, second, first, str(first.pk)], owner=rep2
+    )
+    assert [lead.pk for lead in result.qualified] == [first.pk, second.pk]
+    assert result.failures == []
+    assert result.failure_summary() == []
+    for lead in (first, second):
+        lead.refresh_from_db()
+        assert (lead.status, lead.owner) == (LeadStatus.MQL, rep2)
+        assert LeadTransition.objects.filter(lead=lead, to_status="mql").count() == 1
+
+
+def test_bulk_qualify_counts_the_limit_after_removing_duplicates(org, marketer, rep, monkeypatch):
+    monkeypatch.setattr(lifecycle, "BULK_QUALIFY_LIMIT", 2)
+    leads = LeadFactory.create_batch(3, organization=org)
+    with pytest.raises(DomainError) as refused:
+        lifecycle.qualify_leads(by=marketer, leads_or_ids=leads)
+    assert refused.value.code == "too_many"
+    assert str(refused.value.message) == "Qualify at most 2 leads at once."
+    assert not LeadTransition.objects.filter(to_status="mql").exists()
+    result = lifecycle.qualify_leads(by=marketer, leads_or_ids=[*leads[:2], leads[0]])
+    assert len(result.qualified) == 2
+
+
+def test_bulk_qualify_reports_each_failure_and_summarizes_the_rest(
+    org, other_org, marketer, rep, monkeypatch
+):
+    monkeypatch.setattr(lifecycle, "FAILURES_SHOWN", 2)
+    org.visibility = {"leads": "own"}
+    org.save()
+    fresh = LeadFactory(organization=org, marketing_owner=marketer)
+    rejected = LeadFactory(
+        organization=org,
+        marketing_owner=marketer,
+        email="nope@a.test",
+        status="rejected",
+        rejection_reason="not_icp",
+    )
+    hidden = LeadFactory(organization=org)  # nobody's: "own" hides it from the marketer
+    foreign = LeadFactory(organization=other_org)
+    ids = [rejected.pk, fresh.pk, hidden.pk, foreign.pk, 999_999]
+
+    result = lifecycle.qualify_leads(by=marketer, leads_or_ids=ids)
+
+    assert [lead.pk for lead in result.qualified] == [fresh.pk]
+    assert [(f.lead_id, f.code) for f in result.failures] == [
+        (rejected.pk, "lead_rejected"),
+        (hidden.pk, "not_found"),
+        (foreign.pk, "not_found"),
+        (999_999, "not_found"),
+    ]
+    assert result.failure_summary() == [
+        "nope@a.test: A lead that is Rejected cannot become Marketing qualified.",
+        f"Lead #{hidden.pk}: not found.",
+        "…and 2 more.",
+    ]
+    for lead in (rejected, hidden, foreign):
+        status = lead.status
+        lead.refresh_from_db()
+        assert lead.status == status
+
+
+def test_sales_cannot_bulk_qualify_and_nothing_changes(org, rep):
+    lead = LeadFactory(organization=org)
+    with pytest.raises(NotAllowed):
+        lifecycle.qualify_leads(by=rep, leads_or_ids=[lead.pk])
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NEW

@@ -239,6 +239,36 @@ def test_filing_errors_stay_on_the_form(browser_for, org, rep, campaign):
     assert not QualityComplaint.objects.exists()
 
 
+def test_filing_form_refuses_an_example_lead_hidden_by_record_visibility(
+    browser_for, org, rep, rep2, campaign
+):
+    org.visibility = {"leads": "own"}
+    org.save()
+    mine = LeadFactory(organization=org, campaign=campaign, owner=rep)
+    theirs = LeadFactory(organization=org, campaign=campaign, owner=rep2)
+    url = reverse("leads:quality_complaint_new")
+    client = browser_for(rep)
+    page = client.get(url, {"campaign": campaign.pk}).content.decode()
+    assert mine.email in page and theirs.email not in page
+    response = client.post(
+        url, {"campaign": campaign.pk, "reason": "no_budget", "example_leads": [mine.pk, theirs.pk]}
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["example_leads"]
+    assert f"Select a valid choice. {theirs.pk} is not one of the available choices." in errors
+    assert not QualityComplaint.objects.exists()
+
+
+def test_filing_form_refuses_another_organizations_campaign(browser_for, rep, other_org):
+    foreign = CampaignFactory(organization=other_org)
+    response = browser_for(rep).post(
+        reverse("leads:quality_complaint_new"), {"campaign": foreign.pk, "reason": "no_budget"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["campaign"]
+    assert not QualityComplaint.objects.exists()
+
+
 def test_marketing_cannot_open_the_filing_form(browser_for, marketer):
     assert browser_for(marketer).get(reverse("leads:quality_complaint_new")).status_code == 403
 

@@ -1,10 +1,10 @@
 from django.shortcuts import render
 
-from collab_hub.tenancy import tenant_view
+from collab_hub.tenancy import scoped, tenant_view
 from tests.scratch_app.models import Note
 
 
 @tenant_view
 def note_list(request):
-    notes = Note.objects.visible_to(request.membership).order_by("-id")
+    notes = scoped(request, Note).order_by("-id")
     return render(request, "scratch/notes.html", {"notes": notes})

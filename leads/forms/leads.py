@@ -1,46 +1,17 @@
-"""Browser forms of the leads flow. They check the shape of input; services apply the rules.
-
-Every choice of a related row (tier, campaign, owner) is limited to the active organization,
-so a foreign id posted by hand is a form error, never a cross-tenant link.
-"""
+"""Forms of the lead pages: the list's filters, a new lead, qualify / reject / disqualify /
+convert, and campaigns."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import DepartmentKind, Membership
+from collab_hub.tenancy import TenantFormMixin
+from leads.forms.fields import DateInput, MemberChoiceField, sales_members
 from leads.models import Campaign, Lead, LeadSource, LeadStatus, RejectionReason, Tier
 
-if TYPE_CHECKING:
-    from accounts.models import Organization
 
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:
-        return obj.user.display_name
-
-
-def sales_members(organization: Organization):
-    """Active members of the organization's sales departments, as a choice list."""
-    return (
-        Membership.objects.for_org(organization)
-        .filter(is_active=True, department__kind=DepartmentKind.SALES)
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class LeadFilterForm(forms.Form):
+class LeadFilterForm(TenantFormMixin, forms.Form):
     """The lead list's filters (GET). Invalid values are ignored rather than failing the page."""
 
     search = forms.CharField(
@@ -55,12 +26,15 @@ class LeadFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("Any status")), *LeadStatus.choices]
     )
     tier = forms.ModelChoiceField(
-        label=_("Tier"), required=False, queryset=Tier.objects.none(), empty_label=_("Any tier")
+        label=_("Tier"),
+        required=False,
+        queryset=Tier.objects.order_by("rank"),
+        empty_label=_("Any tier"),
     )
     owner = MemberChoiceField(
         label=_("Sales owner"),
         required=False,
-        queryset=Membership.objects.none(),
+        queryset=sales_members(),
         empty_label=_("Anyone"),
     )
     source = forms.ChoiceField(
@@ -69,17 +43,11 @@ class LeadFilterForm(forms.Form):
     campaign = forms.ModelChoiceField(
         label=_("Campaign"),
         required=False,
-        queryset=Campaign.objects.none(),
+        queryset=Campaign.objects.order_by("name"),
         empty_label=_("Any campaign"),
     )
     created_after = forms.DateField(label=_("Created from"), required=False, widget=DateInput())
     created_before = forms.DateField(label=_("Created until"), required=False, widget=DateInput())
-
-    def __init__(self, *args, organization: Organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["tier"].queryset = Tier.objects.for_org(organization).order_by("rank")
-        self.fields["owner"].queryset = sales_members(organization)
-        self.fields["campaign"].queryset = Campaign.objects.for_org(organization).order_by("name")
 
     def filters(self) -> dict:
         """The valid filters; a field with a bad value is dropped, the others still apply."""
@@ -91,7 +59,7 @@ class LeadFilterForm(forms.Form):
         }
 
 
-class LeadForm(forms.ModelForm):
+class LeadForm(TenantFormMixin, forms.ModelForm):
     """A new lead typed in by hand (marketing or sales)."""
 
     class Meta:
@@ -102,14 +70,16 @@ class LeadForm(forms.ModelForm):
         ]  # fmt: skip
         widgets = {"country": forms.TextInput(attrs={"maxlength": 2, "placeholder": "PL"})}
 
-    def __init__(self, *args, organization: Organization, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.organization = organization
-        self.fields["campaign"].queryset = Campaign.objects.for_org(organization).order_by("name")
+        # TenantFormMixin has scoped the campaigns; the form only orders them.
+        self.fields["campaign"].queryset = self.fields["campaign"].queryset.order_by("name")
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
-        if Lead.objects.for_org(self.organization).filter(email__iexact=email).exists():
+        # Emails are unique in the whole organization, including leads this member cannot see.
+        taken = Lead.objects.for_org(self.membership.organization_id).filter(email__iexact=email)
+        if taken.exists():
             raise forms.ValidationError(_("A lead with this email already exists."))
         return email
 
@@ -124,20 +94,16 @@ class LeadForm(forms.ModelForm):
         pass
 
 
-class QualifyForm(forms.Form):
+class QualifyForm(TenantFormMixin, forms.Form):
     """Hand leads to sales: a chosen sales owner, or the next rep in turn (also the bulk
     action of the lead list)."""
 
     owner = MemberChoiceField(
         label=_("Sales owner"),
         required=False,
-        queryset=Membership.objects.none(),
+        queryset=sales_members(),
         empty_label=_("Next rep in turn"),
     )
-
-    def __init__(self, *args, organization: Organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = sales_members(organization)
 
 
 class RejectForm(forms.Form):

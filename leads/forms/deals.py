@@ -1,0 +1,128 @@
+"""Forms of the deal pages: the board's filters, losing a deal, a new deal, a contact, and
+the collateral a deal used (from the library, or sales' own material)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.policy import can
+from collab_hub.tenancy import TenantFormMixin
+from leads.forms.fields import MemberChoiceField, sales_members
+from leads.models import Collateral, Company, DealKind, LostReason
+
+
+class BoardFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    owner = forms.ChoiceField(
+        label=gettext_lazy("Deals"),
+        required=False,
+        choices=[("", gettext_lazy("Everyone's")), ("me", gettext_lazy("Mine"))],
+    )
+
+
+class LoseForm(forms.Form):
+    reason = forms.ChoiceField(label=gettext_lazy("Why was it lost?"), choices=LostReason.choices)
+    features = forms.CharField(
+        label=gettext_lazy("Missing features"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("One per line; required when a missing feature lost the deal."),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def feature_names(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data.get("features", "").splitlines()]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == LostReason.MISSING_FEATURE and not any(self.feature_names()):
+            self.add_error("features", _("Name at least one missing feature."))
+        return data
+
+
+class DealForm(TenantFormMixin, forms.Form):
+    """A deal sales opens directly: an existing company (from its page) or a company name
+    (an existing company with that domain or name is reused). The owner can be chosen only
+    by who may ``leads.reassign``; for everyone else the field is left out (the deal is
+    theirs)."""
+
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    company_name = forms.CharField(label=gettext_lazy("Company"), required=False, max_length=200)
+    company_domain = forms.CharField(
+        label=gettext_lazy("Company web domain"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("e.g. acme.com — finds the company if it already exists."),
+    )
+    name = forms.CharField(
+        label=gettext_lazy("Deal name"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Empty: the company's name."),
+    )
+    value = forms.DecimalField(
+        label=gettext_lazy("Annual value"), min_value=0, max_digits=14, decimal_places=2
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=DealKind.choices)
+    close_date = forms.DateField(
+        label=gettext_lazy("Expected close"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    owner = MemberChoiceField(
+        label=gettext_lazy("Owner"),
+        queryset=sales_members(),
+        required=False,
+        empty_label=gettext_lazy("Me"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can(self.membership, "leads.reassign"):
+            del self.fields["owner"]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("company") and not (
+            data.get("company_name", "").strip() or data.get("company_domain", "").strip()
+        ):
+            self.add_error("company_name", _("Name the company the deal is with."))
+        return data
+
+
+class ContactForm(forms.Form):
+    first_name = forms.CharField(label=gettext_lazy("First name"), required=False, max_length=100)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), required=False, max_length=100)
+    email = forms.EmailField(label=gettext_lazy("Email"))
+    title = forms.CharField(label=gettext_lazy("Job title"), required=False, max_length=200)
+    phone = forms.CharField(label=gettext_lazy("Phone"), required=False, max_length=50)
+
+
+class UseCollateralForm(TenantFormMixin, forms.Form):
+    collateral = forms.ModelChoiceField(queryset=Collateral.objects.all())
+
+
+class OwnMaterialForm(forms.Form):
+    description = forms.CharField(
+        label=gettext_lazy("What did you use?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    missing = forms.CharField(
+        label=gettext_lazy("What was missing from the library?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Marketing gets this as a content request."),
+    )

@@ -1,0 +1,51 @@
+"""The report pages' range form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from leads.api.reports import validate_range
+
+
+class ReportRangeForm(forms.Form):
+    """The report's date range (``end`` not included) and grouping; blank: last 90 days.
+
+    ``organization`` decides the range's limits (the same check as the reports API)."""
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Before (not included)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    group_by = forms.ChoiceField(
+        label=_("Group by"),
+        required=False,
+        choices=[("source", _("Source")), ("campaign", _("Campaign"))],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            checked = validate_range(
+                {"start": data.get("start"), "end": data.get("end")}, self.organization
+            )
+        except serializers.ValidationError as error:
+            for field, messages in error.detail.items():
+                for message in messages if isinstance(messages, list) else [messages]:
+                    self.add_error(field, str(message))
+            return data
+        data.update(start=checked["start"], end=checked["end"])
+        data["group_by"] = data.get("group_by") or "source"
+        return data
