@@ -194,7 +194,7 @@ def change_membership(
             raise IllegalTransition(
                 _("The organization needs at least one active admin."), code="last_admin"
             )
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     if role is not None and role != membership.role:
         changes["role"] = [membership.role, role]
         membership.role = role

@@ -22,7 +22,7 @@ class DomainError(Exception):
     field message as well, like a validation error, and forms show it on that field.
     """
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
 
     def __init__(self, message: Any, *, code: str | None = None, field: str | None = None):
@@ -64,8 +64,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
     response = exception_handler(exc, context)
-    if response is not None and isinstance(exc, exceptions.Throttled) and exc.wait:
+    wait = getattr(exc, "wait", None)
+    if response is not None and isinstance(exc, exceptions.Throttled) and wait:
         response.data["detail"] = _("Too many requests; retry in %(seconds)d seconds.") % {
-            "seconds": int(exc.wait + 0.999)
+            "seconds": int(wait + 0.999)
         }
     return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -21,7 +21,7 @@ def describe(event: ActivityEvent) -> str:
 
     Reads ``event.actor.user``: select ``actor__user`` with the events to avoid a query each.
     """
-    actor = event.actor.user.display_name if event.actor_id else _("Collab Hub")
+    actor = event.actor.user.display_name if event.actor is not None else _("Collab Hub")
     target = event.target_label or str((event.payload or {}).get("name", ""))
     registered = event_type(event.verb)
     sentence = str(registered.sentence) if registered else ""
@@ -69,7 +69,8 @@ def is_visible_to(*, membership: Membership, obj: models.Model) -> bool:
         and getattr(model, "visibility_kind", None) is None
     ):
         return True
-    return model.objects.visible_to(membership).filter(pk=obj.pk).exists()
+    visible: models.QuerySet[Any] = model._default_manager.all().visible_to(membership)  # type: ignore[attr-defined]
+    return visible.filter(pk=obj.pk).exists()
 
 
 def recent_activity(*, organization: Organization, limit: int = 20) -> list[ActivityEvent]:

@@ -164,7 +164,7 @@ def post_comment(*, author: Membership, target: models.Model, body: str) -> Comm
     body = body.strip()
     if not body:
         raise DomainError(_("Write something first."), code="empty")
-    limit = Comment._meta.get_field("body").max_length
+    limit = Comment._meta.get_field("body").max_length or 10_000
     if len(body) > limit:
         raise DomainError(
             _("A comment can be at most %(limit)d characters long.") % {"limit": limit},
