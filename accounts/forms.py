@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from allauth.core import context as allauth_context
 from django import forms
 from django.conf import settings
@@ -5,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Department, DepartmentKind, Invitation, Role
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from accounts.models import User
 from collab_hub.tenancy import TenantFormMixin
 
 # Session key holding the token of the invitation a visitor opened before signing up.
@@ -32,7 +41,7 @@ class SignupForm(forms.Form):
 
     field_order = ["organization_name", "email", "password1", "password2"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # allauth 65 has no adapter hook for sign-up initial data (the adapter's
         # get_signup_form_initial_data is only called for social sign-ups), so the visitor who
@@ -44,8 +53,9 @@ class SignupForm(forms.Form):
                 self.initial.setdefault("email", invitation.email)
                 self.initial["invitation_token"] = invitation.token
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         name = (cleaned.get("organization_name") or "").strip()
         cleaned["organization_name"] = name
         cleaned["invitation"] = pending_invitation(cleaned.get("invitation_token"))
@@ -53,7 +63,7 @@ class SignupForm(forms.Form):
             self.add_error("organization_name", _("Name your organization."))
         return cleaned
 
-    def signup(self, request, user):
+    def signup(self, request: HttpRequest, user: User) -> None:
         request.session.pop(PENDING_INVITATION_KEY, None)
         invitation = self.cleaned_data.get("invitation")
         if invitation is not None and invitation.email.lower() == user.email.lower():

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Department, Invitation, Membership, Organization
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-def departments_with_members(*, organization: Organization) -> QuerySet[Department]:
+
+class DepartmentMembers(TypedDict):
+    """What ``departments_with_members`` adds to each department."""
+
+    members_count: int
+    active_members: list[Membership]
+
+
+def departments_with_members(
+    *, organization: Organization
+) -> QuerySet[WithAnnotations[Department, DepartmentMembers]]:
     """Departments with their active members prefetched (two queries in all)."""
     members = (
         Membership.objects.filter(is_active=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,8 @@ from leads.services import campaigns, collateral, config, deals, lifecycle, qual
 
 if TYPE_CHECKING:
     from accounts.management.commands.demo import Demo
+    from accounts.models import Membership
+    from leads.models import Campaign, Collateral, Tier
 
 SEED = 2026
 DAYS = 182
@@ -73,11 +75,11 @@ SOURCES = ["website", "website", "event", "referral", "paid", "paid", "content",
 
 @dataclass
 class People:
-    admin: Any
-    marketer: Any
-    marketing_manager: Any
-    rep: Any
-    sales_manager: Any
+    admin: Membership
+    marketer: Membership
+    marketing_manager: Membership
+    rep: Membership
+    sales_manager: Membership
 
 
 def _people(demo: Demo) -> People:
@@ -92,7 +94,7 @@ def _people(demo: Demo) -> People:
     )
 
 
-def _setup_funnel(people: People) -> tuple[list, list]:
+def _setup_funnel(people: People) -> tuple[list[Tier], list[Campaign]]:
     """Tiers, scoring rules, campaigns: the configuration marketing and sales agreed on."""
     admin = people.admin
     tiers = [
@@ -149,7 +151,7 @@ def _setup_funnel(people: People) -> tuple[list, list]:
     return tiers, made
 
 
-def _library(people: People, tiers: list) -> list:
+def _library(people: People, tiers: list[Tier]) -> list[Collateral]:
     items = [
         ("Baltic Freight case study", [tiers[0]], ["proposal", "negotiation"]),
         ("ROI calculator (mid-market)", [tiers[1]], ["qualification", "proposal"]),
@@ -214,7 +216,14 @@ def seed_leads(demo: Demo) -> None:
     demo.log(f"seeded {len(leads)} leads, {Deal.objects.for_org(demo.org).count()} deals")
 
 
-def _work_the_funnel(people, leads, timeline, rng, library, now) -> None:
+def _work_the_funnel(
+    people: People,
+    leads: list[Lead],
+    timeline: dict[int, dict[str, Any]],
+    rng: random.Random,
+    library: list[Collateral],
+    now: datetime,
+) -> None:
     reasons = [r.value for r in RejectionReason]
     for lead in leads:
         times = timeline[lead.pk]
@@ -238,6 +247,8 @@ def _work_the_funnel(people, leads, timeline, rng, library, now) -> None:
             hours=rng.uniform(hours * 1.1, hours * 3) if late else rng.uniform(0.2, hours * 0.9)
         )
         owner = lead.owner
+        if owner is None:
+            continue  # no active sales rep to hand it to (the demo has two): it waits
         if rng.random() < 0.32:
             lifecycle.reject_lead(
                 by=owner, lead=lead, reason=rng.choice(reasons),
@@ -256,7 +267,14 @@ def _work_the_funnel(people, leads, timeline, rng, library, now) -> None:
         _work_the_deal(people, deal, owner, rng, library, age_days)
 
 
-def _work_the_deal(people, deal, owner, rng, library, age_days) -> None:
+def _work_the_deal(
+    people: People,
+    deal: Deal,
+    owner: Membership,
+    rng: random.Random,
+    library: list[Collateral],
+    age_days: int,
+) -> None:
     fitting = [
         c for c in library
         if not c.stages or deal.stage in c.stages or "proposal" in c.stages
@@ -294,7 +312,9 @@ def _work_the_deal(people, deal, owner, rng, library, age_days) -> None:
         )  # fmt: skip
 
 
-def _backdate(demo: Demo, leads: list[Lead], timeline: dict, now) -> None:
+def _backdate(
+    demo: Demo, leads: list[Lead], timeline: dict[int, dict[str, Any]], now: datetime
+) -> None:
     """Spread the history over six months: leads, transitions, deals, events."""
     refreshed = Lead.objects.for_org(demo.org).in_bulk([lead.pk for lead in leads])
     lead_rows, transition_rows, deal_rows, stage_rows = [], [], [], []
@@ -306,13 +326,14 @@ def _backdate(demo: Demo, leads: list[Lead], timeline: dict, now) -> None:
     for change in DealStageChange.objects.for_org(demo.org).order_by("pk"):
         deal_changes.setdefault(change.deal_id, []).append(change)
     deals_by_pk = Deal.objects.for_org(demo.org).in_bulk()
-    when_of_status = {}
+    # Keys are LeadStatus values; a transition's ``to_status`` is the plain string.
+    when_of_status: dict[int, dict[str, datetime]] = {}
     for pk, lead in refreshed.items():
         times = timeline[pk]
         lead.created_at = times["created"]
         if lead.qualified_at:
             lead.qualified_at = times.get("qualified", times["created"])
-            hours = lead.tier.response_sla_hours if lead.tier_id else 24
+            hours = lead.tier.response_sla_hours if lead.tier is not None else 24
             lead.sla_due_at = lead.qualified_at + timedelta(hours=hours)
         if lead.responded_at:
             lead.responded_at = times.get("responded", lead.qualified_at)
@@ -359,7 +380,12 @@ LEAD_VERB_STATUS = {
 }
 
 
-def _backdate_events(demo: Demo, when_of_status: dict, deals_by_pk: dict, now) -> None:
+def _backdate_events(
+    demo: Demo,
+    when_of_status: dict[int, dict[str, datetime]],
+    deals_by_pk: dict[int, Deal],
+    now: datetime,
+) -> None:
     lead_type = ContentType.objects.get_for_model(Lead)
     deal_type = ContentType.objects.get_for_model(Deal)
     events = []
@@ -367,7 +393,8 @@ def _backdate_events(demo: Demo, when_of_status: dict, deals_by_pk: dict, now) -
         target_type__in=[lead_type, deal_type]
     ):
         if event.target_type_id == lead_type.id and event.verb in LEAD_VERB_STATUS:
-            moments = when_of_status.get(event.target_id)
+            target = event.target_id
+            moments = when_of_status.get(target) if target is not None else None
             if moments:
                 event.created_at = min(moments[LEAD_VERB_STATUS[event.verb]], now)
                 events.append(event)
@@ -391,14 +418,15 @@ def _backdate_events(demo: Demo, when_of_status: dict, deals_by_pk: dict, now) -
     Notification.objects.bulk_update(notifications, ["created_at", "read_at"], batch_size=500)
 
 
-def _quality_loop(people: People, campaign_list: list, leads: list[Lead]) -> None:
+def _quality_loop(people: People, campaign_list: list[Campaign], leads: list[Lead]) -> None:
     """One answered complaint and one still open: both sides of the quality conversation."""
     rejected = Lead.objects.filter(
         pk__in=[lead.pk for lead in leads], status=LeadStatus.REJECTED, campaign__isnull=False
     ).select_related("campaign")
     by_campaign: dict[int, list[Lead]] = {}
     for lead in rejected:
-        by_campaign.setdefault(lead.campaign_id, []).append(lead)
+        if lead.campaign_id is not None:  # always: the query asks for a campaign
+            by_campaign.setdefault(lead.campaign_id, []).append(lead)
     ranked = sorted(by_campaign.items(), key=lambda item: -len(item[1]))
     if not ranked:
         return

@@ -314,6 +314,14 @@ class ImportBatch(TenantModel):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
 
+    # Not stored: what ``leads.services.imports.import_leads`` tells about the file it read,
+    # set on the batch it returns (only that instance has them).
+    ignored_columns: list[str]
+    columns: dict[str, str]
+    encoding: str
+    delimiter: str
+    qualified: int
+
     class Meta:
         verbose_name = _("import")
         verbose_name_plural = _("imports")

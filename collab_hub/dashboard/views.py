@@ -1,15 +1,18 @@
 """The home page: the organization at a glance."""
 
+from __future__ import annotations
+
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts import selectors as accounts_selectors
 from accounts.policy import can
 from collab_hub.notifications import selectors as activity
-from collab_hub.tenancy import tenant_view
+from collab_hub.tenancy import TenantRequest, tenant_view
 
 
 @tenant_view
-def home(request):
+def home(request: TenantRequest) -> HttpResponse:
     """Departments with their people, everyone in one list, and what happened lately.
 
     A fixed number of queries whatever the size of the organization: departments with

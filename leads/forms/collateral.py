@@ -73,7 +73,7 @@ class CollateralForm(TenantFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.has_file = has_file
 
-    def clean_file(self):
+    def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")
         if upload and upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
@@ -81,8 +81,9 @@ class CollateralForm(TenantFormMixin, forms.Form):
             )
         return upload
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("file") and not data.get("url") and not self.has_file:
             self.add_error("url", _("Upload a file or give a link."))
         return data

@@ -43,8 +43,9 @@ class LoseForm(forms.Form):
     def feature_names(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("features", "").splitlines()]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("reason") == LostReason.MISSING_FEATURE and not any(self.feature_names()):
             self.add_error("features", _("Name at least one missing feature."))
         return data
@@ -93,8 +94,9 @@ class DealForm(TenantFormMixin, forms.Form):
         if not can(self.membership, "leads.reassign"):
             del self.fields["owner"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("company") and not (
             data.get("company_name", "").strip() or data.get("company_domain", "").strip()
         ):

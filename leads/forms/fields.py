@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.db.models import QuerySet
 
 from accounts.models import DepartmentKind, Membership
 
+if TYPE_CHECKING:
+    _MembershipChoiceField = forms.ModelChoiceField[Membership]
+else:
+    # Django's form fields are generic only in the stubs: not subscriptable at run time.
+    _MembershipChoiceField = forms.ModelChoiceField
 
-class MemberChoiceField(forms.ModelChoiceField):
+
+class MemberChoiceField(_MembershipChoiceField):
     """A choice of members, each shown by their display name."""
 
     def label_from_instance(self, obj: Membership) -> str:
@@ -28,5 +36,5 @@ def sales_members() -> QuerySet[Membership]:
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)

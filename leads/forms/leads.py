@@ -3,12 +3,21 @@ convert, and campaigns."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from collab_hub.tenancy import TenantFormMixin
 from leads.forms.fields import DateInput, MemberChoiceField, sales_members
 from leads.models import Campaign, Lead, LeadSource, LeadStatus, RejectionReason, Tier
+
+if TYPE_CHECKING:
+    _LeadModelForm = forms.ModelForm[Lead]
+    _CampaignModelForm = forms.ModelForm[Campaign]
+else:
+    # ModelForm is generic only in the stubs: not subscriptable at run time.
+    _LeadModelForm = _CampaignModelForm = forms.ModelForm
 
 
 class LeadFilterForm(TenantFormMixin, forms.Form):
@@ -49,7 +58,7 @@ class LeadFilterForm(TenantFormMixin, forms.Form):
     created_after = forms.DateField(label=_("Created from"), required=False, widget=DateInput())
     created_before = forms.DateField(label=_("Created until"), required=False, widget=DateInput())
 
-    def filters(self) -> dict:
+    def filters(self) -> dict[str, Any]:
         """The valid filters; a field with a bad value is dropped, the others still apply."""
         self.is_valid()
         return {
@@ -59,7 +68,7 @@ class LeadFilterForm(TenantFormMixin, forms.Form):
         }
 
 
-class LeadForm(TenantFormMixin, forms.ModelForm):
+class LeadForm(TenantFormMixin, _LeadModelForm):
     """A new lead typed in by hand (marketing or sales)."""
 
     class Meta:
@@ -70,13 +79,15 @@ class LeadForm(TenantFormMixin, forms.ModelForm):
         ]  # fmt: skip
         widgets = {"country": forms.TextInput(attrs={"maxlength": 2, "placeholder": "PL"})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # TenantFormMixin has scoped the campaigns; the form only orders them.
-        self.fields["campaign"].queryset = self.fields["campaign"].queryset.order_by("name")
+        campaign = self.fields["campaign"]
+        if isinstance(campaign, forms.ModelChoiceField) and campaign.queryset is not None:
+            campaign.queryset = campaign.queryset.order_by("name")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email: str = self.cleaned_data["email"].strip().lower()
         # Emails are unique in the whole organization, including leads this member cannot see.
         taken = Lead.objects.for_org(self.membership.organization_id).filter(email__iexact=email)
         if taken.exists():
@@ -84,7 +95,7 @@ class LeadForm(TenantFormMixin, forms.ModelForm):
         return email
 
     def clean_country(self) -> str:
-        value = (self.cleaned_data.get("country") or "").strip().upper()
+        value: str = (self.cleaned_data.get("country") or "").strip().upper()
         if value and (len(value) != 2 or not value.isalpha()):
             raise forms.ValidationError(_("Use a two-letter country code, e.g. PL."))
         return value
@@ -138,7 +149,7 @@ class ConvertForm(forms.Form):
     )
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(_CampaignModelForm):
     """A campaign's name, channel, cost and dates (the model checks the end is not before the
     start)."""
 

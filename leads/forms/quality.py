@@ -37,7 +37,8 @@ class ComplaintForm(TenantFormMixin, forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (data.get("campaign") is None) == (data.get("import_batch") is None):
             raise forms.ValidationError(
                 _("Name the campaign or the import the leads came from (one of them).")

@@ -36,13 +36,16 @@ class ReportRangeForm(forms.Form):
         self.organization = organization
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             checked = validate_range(
                 {"start": data.get("start"), "end": data.get("end")}, self.organization
             )
         except serializers.ValidationError as error:
-            for field, messages in error.detail.items():
+            # validate_range names the field; a bare message would be the form's own error.
+            detail = error.detail if isinstance(error.detail, dict) else {None: error.detail}
+            for field, messages in detail.items():
                 for message in messages if isinstance(messages, list) else [messages]:
                     self.add_error(field, str(message))
             return data

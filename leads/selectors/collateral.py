@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Case,
@@ -48,6 +48,8 @@ from leads.models import (
 )
 
 if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
     from accounts.models import Membership, Organization
 
 SEARCH_FIELDS = ("title", "description")
@@ -74,7 +76,18 @@ def _rate(won: str, lost: str) -> Case:
     )
 
 
-def with_figures(qs: QuerySet[Collateral]) -> QuerySet[Collateral]:
+class FiguresAnnotations(TypedDict):
+    """What ``with_figures`` annotates on each collateral row."""
+
+    usage_count: int
+    deals_won: int
+    deals_lost: int
+    win_rate: float | None
+
+
+def with_figures(
+    qs: QuerySet[Collateral],
+) -> QuerySet[WithAnnotations[Collateral, FiguresAnnotations]]:
     """Annotate ``usage_count``, ``deals_won``, ``deals_lost`` and ``win_rate`` (0..1 or
     None) on collateral rows: one LEFT JOIN to the uses and their deals, grouped per asset."""
     return qs.annotate(
@@ -121,7 +134,7 @@ def collateral_library(
     ``search`` matches every word in title or description; ``archived`` False (default):
     the live library, True: only archived assets, None: both. Ordered by title.
     """
-    qs = Collateral.objects.visible_to(membership)
+    qs: QuerySet[Collateral] = Collateral.objects.visible_to(membership)
     if archived is not None:
         qs = qs.filter(archived_at__isnull=not archived)
     if tier:
@@ -165,14 +178,17 @@ class CollateralStats:
     by_stage: list[Figures]
 
 
-def _grouped(uses: QuerySet[CollateralUse], *keys: str) -> QuerySet:
-    return (
+def _grouped(uses: QuerySet[CollateralUse], *keys: str) -> QuerySet[CollateralUse, dict[str, Any]]:
+    """Uses, deals won and deals lost per group of ``keys``: one ``values()`` row each."""
+    # ``values(*keys)`` with keys only known at run time: the plugin types the rows as Any.
+    grouped: QuerySet[CollateralUse, dict[str, Any]] = (
         uses.values(*keys)
         .annotate(
             uses=Count("pk"), won=Count("pk", filter=_won()), lost=Count("pk", filter=_lost())
         )
         .order_by()
     )
+    return grouped
 
 
 def collateral_stats(*, collateral: Collateral) -> CollateralStats:
@@ -293,10 +309,10 @@ def library_coverage(
             cells[key] = CoverageCell(tier_id=tier_id, tier_name=name, stage=stage)
         return cells[key]
 
-    for row in uses.values("deal__company__tier", "stage").annotate(n=Count("pk")).order_by():
-        cell(row["deal__company__tier"], row["stage"]).library_uses += row["n"]
-    for row in own.values("tier", "stage").annotate(n=Count("pk")).order_by():
-        cell(row["tier"], row["stage"]).own_material += row["n"]
+    for use in uses.values("deal__company__tier", "stage").annotate(n=Count("pk")).order_by():
+        cell(use["deal__company__tier"], use["stage"]).library_uses += use["n"]
+    for request in own.values("tier", "stage").annotate(n=Count("pk")).order_by():
+        cell(request["tier"], request["stage"]).own_material += request["n"]
 
     stage_order = {stage: index for index, stage in enumerate(["", *DealStage.values])}
 

@@ -105,7 +105,7 @@ def pipeline_board(
     column's count and total value, and one aggregate of the deals won and lost in the last
     ``days`` days. ``owner`` narrows to one owner's deals, ``search`` to matching deals.
     """
-    base = Deal.objects.visible_to(membership).filter(stage__in=OPEN_DEAL_STAGES)
+    base: QuerySet[Deal] = Deal.objects.visible_to(membership).filter(stage__in=OPEN_DEAL_STAGES)
     if owner is not None:
         base = base.filter(owner=owner)
     if search:
@@ -198,7 +198,9 @@ def collateral_for_deal(*, deal: Deal, limit: int = 50) -> QuerySet[Collateral]:
     """Library collateral that fits ``deal``: not archived, tagged with the deal company's
     tier or with no tier, with the deal's stage or with no stage, not used on it yet; most
     used first (with usage figures)."""
-    qs = Collateral.objects.for_org(deal.organization_id).filter(archived_at__isnull=True)
+    qs: QuerySet[Collateral] = Collateral.objects.for_org(deal.organization_id).filter(
+        archived_at__isnull=True
+    )
     qs = for_tier(qs, deal.company.tier_id) if deal.company.tier_id else qs
     qs = for_stage(qs, deal.stage)
     qs = qs.exclude(pk__in=deal.collateral_uses.values("collateral_id"))

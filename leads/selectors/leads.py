@@ -55,7 +55,9 @@ def lead_list(*, membership: Membership, filters: dict[str, Any] | None = None) 
     Joins tier, campaign and the sales owner's user for the list's columns.
     """
     filters = filters or {}
-    qs = Lead.objects.visible_to(membership).select_related("tier", "campaign", "owner__user")
+    qs: QuerySet[Lead] = Lead.objects.visible_to(membership).select_related(
+        "tier", "campaign", "owner__user"
+    )
     for key in ("status", "source"):
         if filters.get(key):
             qs = qs.filter(**{key: filters[key]})

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
@@ -156,7 +156,7 @@ def _reason_counts() -> dict[str, Count]:
     }
 
 
-def _reasons_of(row: dict[str, Any]) -> dict[str, int]:
+def _reasons_of(row: Mapping[str, Any]) -> dict[str, int]:
     return {reason: row.get(f"reason_{reason}", 0) for reason in RejectionReason.values}
 
 
@@ -276,12 +276,13 @@ def lead_quality_report(
     rows: list[dict[str, Any]] = []
     for row in grouped:
         group = row[key]
+        row_cost: Decimal | None
         if group_by == "campaign":
             label = names.get(group, "") if group is not None else _("No campaign")
-            cost = group_cost.get(group) if group is not None else None
+            row_cost = group_cost.get(group) if group is not None else None
         else:
             label = str(sources.get(group, group))
-            cost = group_cost.get(group)
+            row_cost = group_cost.get(group)
         rows.append(
             _quality_figures(
                 {
@@ -293,7 +294,7 @@ def lead_quality_report(
                     **{name: row[name] for name in _COUNTED},
                     "rejection_reasons": _reasons_of(row),
                     "revenue_won": row["revenue_won"] or Decimal("0"),
-                    "cost": cost,
+                    "cost": row_cost,
                     "median_response_seconds": medians.get(group),
                 }
             )
@@ -450,7 +451,7 @@ def sla_scorecard(
     delivered: dict[int | None, int] = defaultdict(int)
     for row in counts:
         delivered[row["tier_id"]] += row["received"]
-    tier_rows = []
+    tier_rows: list[dict[str, Any]] = []
     for tier in tiers:
         target = reps * tier.monthly_mql_target_per_rep
         tier_rows.append(
@@ -507,7 +508,7 @@ def sla_scorecard(
             into[name] += row[name]
         _add_reasons(into["rejection_reasons"], _reasons_of(row))
 
-    def sales_row(figures: dict[str, Any], median: float | None, **identity: Any):
+    def sales_row(figures: dict[str, Any], median: float | None, **identity: Any) -> dict[str, Any]:
         reasons = dict.fromkeys(RejectionReason.values, 0)
         _add_reasons(reasons, figures.get("rejection_reasons", {}))
         received = figures.get("received", 0)

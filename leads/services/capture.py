@@ -52,7 +52,7 @@ FILLABLE_FIELDS = tuple(field for field in lifecycle.EDITABLE_FIELDS if field !=
 # --- Validation shape shared by capture and CSV import -----------------------------------
 
 
-class LeadDataSerializer(serializers.ModelSerializer):
+class LeadDataSerializer(serializers.ModelSerializer[Lead]):
     """The lead fields an outside party (a website form, a CSV row) may send, with the
     model's own rules (lengths, email syntax, non-negative headcount, money digits)."""
 
@@ -60,7 +60,7 @@ class LeadDataSerializer(serializers.ModelSerializer):
         model = Lead
         fields = [field for field in lifecycle.EDITABLE_FIELDS if field != "campaign"]
         # De-duplication by email is the service's job, not a validation error.
-        validators: list = []
+        validators: list[Any] = []
 
     def to_internal_value(self, data: Any) -> Any:
         country = data.get("country") if hasattr(data, "get") else None
@@ -90,7 +90,9 @@ class CaptureSerializer(LeadDataSerializer):
         max_value=2**63 - 1,
         help_text=_("Id of one of the organization's campaigns."),
     )
-    source = serializers.ChoiceField(
+    # A declared field named like ``Field.source`` (the attribute the stubs type as a str):
+    # the serializer's metaclass takes it out of the class, so nothing is shadowed.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=LeadSource.choices, required=False, default=LeadSource.WEBSITE
     )
 
@@ -297,7 +299,8 @@ def _claim(
                     "Use a new key for a new request."
                 )
             )
-        if record.completed_at is None:
+        # A record is completed with its status in one update (see ``run_idempotently``).
+        if record.completed_at is None or record.response_status is None:
             if record.created_at < now - STALE_IN_FLIGHT:
                 # Its process died before answering; conditional, so one retry takes over.
                 IdempotencyRecord.objects.filter(pk=record.pk, completed_at__isnull=True).delete()

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -75,10 +76,10 @@ def clean_stages(stages: Any) -> list[str]:
 
 
 def _check_tiers(tiers: Any, organization_id: int) -> list[Tier]:
-    tiers = list(tiers or ())
-    if any(tier.organization_id != organization_id for tier in tiers):
+    checked: list[Tier] = list(tiers or ())
+    if any(tier.organization_id != organization_id for tier in checked):
         raise DomainError(_("Choose tiers of your organization."), code="invalid_tier")
-    return tiers
+    return checked
 
 
 def _check_collateral(collateral: Collateral) -> None:
@@ -105,7 +106,7 @@ def add_collateral(
     by: Membership,
     title: str,
     description: str = "",
-    file: UploadedFile | None = None,
+    file: UploadedFile[bytes] | None = None,
     url: str = "",
     tiers: Any = (),
     stages: Any = (),
@@ -282,7 +283,13 @@ def _required_text(value: str, message: str, code: str) -> str:
     return value
 
 
-def _request_event(request: ContentRequest, verb: str, by: Membership, recipients, **payload):
+def _request_event(
+    request: ContentRequest,
+    verb: str,
+    by: Membership,
+    recipients: Iterable[Membership],
+    **payload: Any,
+) -> None:
     record_event(
         organization=by.organization,
         actor=by,
@@ -398,7 +405,7 @@ def _move_request(request: ContentRequest, to: str) -> ContentRequest:
 
 
 def _requester(request: ContentRequest) -> list[Membership]:
-    return [request.requested_by] if request.requested_by_id else []
+    return [request.requested_by] if request.requested_by is not None else []
 
 
 @transaction.atomic

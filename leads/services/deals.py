@@ -512,7 +512,7 @@ def advance_deal(*, by: Membership, deal: Deal, stage: str, note: str = "") -> D
         )
     previous = _record_stage(deal, stage, by=by, note=note)
     deal.save(update_fields=["stage", "updated_at"])
-    order = list(OPEN_DEAL_STAGES)
+    order: list[str] = list(OPEN_DEAL_STAGES)
     record_event(
         organization=deal.organization,
         actor=by,

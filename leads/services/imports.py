@@ -40,6 +40,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -180,7 +181,7 @@ def _column_names() -> str:
 
 def _binary_stream(file: Any) -> IO[bytes]:
     """The byte stream under a Django ``UploadedFile`` (or a plain binary file)."""
-    stream = getattr(file, "file", file)
+    stream: IO[bytes] = getattr(file, "file", file)
     stream.seek(0)
     return stream
 
@@ -394,6 +395,20 @@ def _source_names() -> dict[str, str]:
     return names
 
 
+def _lead_field(name: str) -> Field[Any, Any]:
+    """The lead model's field ``name``, one with a column of its own (not a reverse relation)."""
+    field = Lead._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"Lead.{name} is not a column.")
+    return field
+
+
+def _db_column(field: Field[Any, Any]) -> str:
+    if field.column is None:
+        raise TypeError(f"{field} is not a column.")
+    return field.column
+
+
 # Lead fields a row is validated for (the campaign is looked up by name or id instead).
 _VALIDATED = tuple(field for field in lifecycle.EDITABLE_FIELDS if field != "campaign")
 
@@ -409,7 +424,7 @@ class _RowReader:
         self.split_names = "full_name" in self.column_of and not (
             {"first_name", "last_name"} & set(self.column_of)
         )
-        self.model_fields = {name: Lead._meta.get_field(name) for name in _VALIDATED}
+        self.model_fields = {name: _lead_field(name) for name in _VALIDATED}
         self.sources = _source_names()
         campaigns = list(Campaign.objects.for_org(organization_id))
         self.campaigns_by_name = {c.name.strip().casefold(): c for c in campaigns}
@@ -517,11 +532,12 @@ def update_leads(leads: list[Lead], fields: list[str]) -> None:
         Lead.objects.bulk_update(leads, fields, batch_size=CHUNK_SIZE)
         return
     quote = connection.ops.quote_name
-    pk = Lead._meta.pk
-    columns = [pk, *(Lead._meta.get_field(name) for name in fields)]
+    columns = [Lead._meta.pk, *(_lead_field(name) for name in fields)]
+    names = [quote(_db_column(f)) for f in columns]
+    pk_column = names[0]
     placeholders = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in columns) + ")"
-    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
-    aliases = ", ".join(quote(f.column) for f in columns)
+    assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
+    aliases = ", ".join(names)
     for start in range(0, len(leads), CHUNK_SIZE):
         part = leads[start : start + CHUNK_SIZE]
         params = [
@@ -534,7 +550,7 @@ def update_leads(leads: list[Lead], fields: list[str]) -> None:
             cursor.execute(
                 f"UPDATE {quote(Lead._meta.db_table)} AS l SET {assignments} "  # noqa: S608
                 f"FROM (VALUES {values}) AS v({aliases}) "
-                f"WHERE l.{quote(pk.column)} = v.{quote(pk.column)}",
+                f"WHERE l.{pk_column} = v.{pk_column}",
                 params,
             )
 
@@ -730,7 +746,7 @@ def import_leads(*, by: Membership, file: Any, file_name: str) -> ImportBatch:
                 continue
             importer.totals.rows += 1
             data, errors = reader.read(cells)
-            if errors:
+            if data is None:  # ``read`` gives no data exactly when the row has errors
                 importer.add_errors(row, errors)
                 continue
             pending.append((row, data))

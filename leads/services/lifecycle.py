@@ -8,6 +8,7 @@ and emits an activity event.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -85,7 +86,7 @@ def _move(lead: Lead, to: str, *, by: Membership | None, reason: str = "", note:
 
 def _marketing_recipients(lead: Lead) -> list[Membership]:
     """Who on the marketing side hears about a lead: its marketing owner, else the managers."""
-    if lead.marketing_owner_id and lead.marketing_owner.is_active:
+    if lead.marketing_owner is not None and lead.marketing_owner.is_active:
         return [lead.marketing_owner]
     return list(
         Membership.objects.for_org(lead.organization_id).filter(
@@ -118,7 +119,13 @@ def _check_contact_data(lead: Lead) -> None:
         )
 
 
-def _event(lead: Lead, verb: str, by: Membership | None, recipients=(), **payload: Any) -> None:
+def _event(
+    lead: Lead,
+    verb: str,
+    by: Membership | None,
+    recipients: Iterable[Membership] = (),
+    **payload: Any,
+) -> None:
     record_event(
         organization=lead.organization,
         actor=by,
@@ -396,7 +403,7 @@ def flag_sla_breaches(*, now: Any = None) -> int:
             sales_managers, marketing_managers = recipients_of[lead.organization_id]
             marketing = (
                 [lead.marketing_owner]
-                if lead.marketing_owner_id and lead.marketing_owner.is_active
+                if lead.marketing_owner is not None and lead.marketing_owner.is_active
                 else marketing_managers
             )
             _event(
@@ -404,7 +411,8 @@ def flag_sla_breaches(*, now: Any = None) -> int:
                 "lead.sla_breached",
                 None,
                 recipients=[*([lead.owner] if lead.owner else []), *sales_managers, *marketing],
-                sla_due_at=lead.sla_due_at.isoformat(),
+                # Never None here: the query only picks leads whose SLA is due.
+                sla_due_at=lead.sla_due_at.isoformat() if lead.sla_due_at else None,
                 owner=lead.owner_id,
             )
             flagged += 1

@@ -31,6 +31,8 @@ from leads.models import (
 from leads.services.scoring import lead_settings
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from accounts.models import Organization
 
 # Most example leads one complaint may carry: enough to make the point, small enough to read.
@@ -51,9 +53,12 @@ def marketing_managers(organization: Organization | int) -> list[Membership]:
 def _marketing_contacts(complaint: QualityComplaint) -> list[Membership]:
     """Who on marketing's side answers a complaint: the campaign's owner, or the member of
     marketing who uploaded the import; the marketing managers when there is none."""
-    if complaint.campaign_id:
+    # A check constraint guarantees one of them; a complaint naming neither (not storable)
+    # would reach the marketing managers.
+    owner: Membership | None = None
+    if complaint.campaign is not None:
         owner = complaint.campaign.owner
-    else:
+    elif complaint.import_batch is not None:
         owner = complaint.import_batch.uploaded_by
     if owner is not None and owner.is_active and owner.department.kind == DepartmentKind.MARKETING:
         return [owner]
@@ -82,12 +87,12 @@ def file_complaint(
     emits ``complaint.filed``.
     """
     require(by, "complaints.file")
-    if (campaign is None) == (import_batch is None):
+    source = campaign or import_batch
+    if source is None or (campaign is not None and import_batch is not None):
         raise DomainError(
             _("Name the campaign or the import the leads came from (one of them)."),
             code="campaign_or_import",
         )
-    source = campaign or import_batch
     if source.organization_id != by.organization_id:
         raise DomainError(_("No such campaign or import."), code="campaign_or_import")
     if reason not in RejectionReason.values:
@@ -197,7 +202,7 @@ def answer_complaint(
     return complaint
 
 
-def _overdue(now: datetime):
+def _overdue(now: datetime) -> QuerySet[QualityComplaint]:
     return QualityComplaint.objects.filter(
         status=ComplaintStatus.OPEN, due_at__lt=now, overdue_notified_at__isnull=True
     ).order_by("due_at", "pk")

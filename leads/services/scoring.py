@@ -13,6 +13,8 @@ from django.db import transaction
 from leads.models import Lead, LeadSettings, ScoringOperator, ScoringRule, Tier
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from accounts.models import Organization
 
 NUMERIC_FIELDS = ("employees", "annual_revenue")
@@ -185,12 +187,12 @@ def scoring_changed(*, organization_id: int) -> None:
     transaction.on_commit(lambda: rescore_leads.delay(organization_id))
 
 
-def leads_matching(tier: Tier):
+def leads_matching(tier: Tier) -> QuerySet[Lead]:
     """Leads of the tier's organization that meet its criteria, as one SQL query (the same
     rules as ``tier_matches``, whatever tier they currently have)."""
     from django.db.models.functions import Lower, Upper
 
-    qs = Lead.objects.for_org(tier.organization_id)
+    qs: QuerySet[Lead] = Lead.objects.for_org(tier.organization_id)
     if tier.industries:
         qs = qs.annotate(_industry=Lower("industry")).filter(
             _industry__in=[str(i).strip().lower() for i in tier.industries]

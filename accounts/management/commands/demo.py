@@ -16,8 +16,9 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.test.utils import override_settings
 
@@ -85,7 +86,11 @@ class Demo:
         return self.members[ADMIN.email]
 
     def department(self, kind: str) -> Department:
-        return Department.objects.for_org(self.org).filter(kind=kind).order_by("pk").first()
+        department = Department.objects.for_org(self.org).filter(kind=kind).order_by("pk").first()
+        if department is None:
+            # create_organization makes every department kind; a hand-edited demo may lack one.
+            raise CommandError(f"The organization {ORGANIZATION_SLUG} has no {kind} department.")
+        return department
 
 
 def ensure_users(demo: Demo) -> None:
@@ -226,7 +231,7 @@ class Command(BaseCommand):
         "department and role, and some activity. Safe to run again."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--password",
             default=DEFAULT_PASSWORD,
@@ -247,7 +252,15 @@ class Command(BaseCommand):
             ),
         )
 
-    def handle(self, *args, password: str, send_mail: bool, leads: int, verbosity: int, **options):
+    def handle(
+        self,
+        *args: Any,
+        password: str,
+        send_mail: bool,
+        leads: int,
+        verbosity: int,
+        **options: Any,
+    ) -> None:
         def log(message: str) -> None:
             if verbosity >= 2:
                 self.stdout.write(f"  {message}")

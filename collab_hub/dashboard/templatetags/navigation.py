@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
+from django.db.models import Model
 
 from accounts.policy import can as policy_can
-from collab_hub.navigation import sections
+from collab_hub.navigation import ShownEntry, sections
 from collab_hub.notifications import selectors as notification_selectors
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
+    from accounts.models import Invitation
 
 register = template.Library()
 
@@ -34,7 +40,7 @@ def can(membership: Any, action: str) -> bool:
 
 
 @register.simple_tag
-def pending_invitation_for(token: str | None):
+def pending_invitation_for(token: str | None) -> Invitation | None:
     """The still-pending invitation behind a sign-up form's hidden token, if any."""
     from accounts.forms import pending_invitation
 
@@ -42,13 +48,15 @@ def pending_invitation_for(token: str | None):
 
 
 @register.filter
-def model_label(obj: Any) -> str:
+def model_label(obj: Model) -> str:
     """``"app_label.model"`` of a record, as the comments URL names its target type."""
     return obj._meta.label_lower
 
 
 @register.simple_tag(takes_context=True)
-def navigation_sections(context: template.Context) -> list:
+def navigation_sections(
+    context: template.Context,
+) -> list[tuple[Promise | str, list[ShownEntry]]]:
     """The sidebar's sections and the entries the member may see (``collab_hub.navigation``)."""
     request = context.get("request")
     return sections(request) if request is not None else []
