@@ -32,6 +32,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
     from accounts.models import Membership, Organization
 
 SESSION_KEY = "active_organization_id"
@@ -181,6 +183,8 @@ class TenantRequest(HttpRequest):
 
     membership: Membership
     organization: Organization
+    # Set by django-htmx's middleware: ``request.htmx`` is truthy for htmx requests.
+    htmx: HtmxDetails
 
 
 class ActiveOrganizationMiddleware:

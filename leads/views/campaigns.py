@@ -6,21 +6,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import scoped, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, scoped, tenant_object_or_404, tenant_view
 from leads.forms import CampaignForm
 from leads.models import Campaign
 from leads.services import campaigns as services
 
 
 @tenant_view
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: TenantRequest) -> HttpResponse:
     """The organization's campaigns, latest first, with their cost and how many leads each
     brought (one query whatever their number)."""
     membership = request.membership
@@ -35,7 +35,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def campaign_create(request: HttpRequest) -> HttpResponse:
+def campaign_create(request: TenantRequest) -> HttpResponse:
     if not can(request.membership, "campaigns.manage"):
         raise PermissionDenied
     form = CampaignForm(request.POST or None)
@@ -51,7 +51,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_edit(request: TenantRequest, pk: int) -> HttpResponse:
     campaign = tenant_object_or_404(request, Campaign, pk)
     if not can(request.membership, "campaigns.manage", campaign):
         raise PermissionDenied

@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import scoped, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, scoped, tenant_object_or_404, tenant_view
 from leads.forms import (
     CollateralForm,
     CompleteForm,
@@ -49,7 +49,7 @@ PICKER_LIMIT = 200
 # --- Helpers -------------------------------------------------------------------------------
 
 
-def _require(request: HttpRequest, action: str, obj: Any = None) -> None:
+def _require(request: TenantRequest, action: str, obj: Any = None) -> None:
     if not can(request.membership, action, obj):
         raise PermissionDenied
 
@@ -58,7 +58,7 @@ def _require(request: HttpRequest, action: str, obj: Any = None) -> None:
 
 
 @tenant_view
-def collateral_library(request: HttpRequest) -> HttpResponse:
+def collateral_library(request: TenantRequest) -> HttpResponse:
     """The library with usage figures, filters and coverage; marketing's upload form. A
     fixed number of queries whatever the number of assets (50 per page)."""
     membership = request.membership
@@ -90,7 +90,7 @@ def collateral_library(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def collateral_create(request: HttpRequest) -> HttpResponse:
+def collateral_create(request: TenantRequest) -> HttpResponse:
     """Marketing adds an asset: a file (multipart upload) or a link, tagged by tier and
     stage."""
     _require(request, "collateral.manage")
@@ -124,12 +124,12 @@ def collateral_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_collateral(request: HttpRequest, pk: int) -> Collateral:
+def _visible_collateral(request: TenantRequest, pk: int) -> Collateral:
     return tenant_object_or_404(request, Collateral.objects.select_related("owner__user"), pk)
 
 
 @tenant_view
-def collateral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def collateral_detail(request: TenantRequest, pk: int) -> HttpResponse:
     """One asset: its figures overall, per tier and per stage, the deals it was used on
     (those the member may see), the requests it answered, and its discussion."""
     collateral = _visible_collateral(request, pk)
@@ -145,7 +145,7 @@ def collateral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @tenant_view
-def collateral_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def collateral_edit(request: TenantRequest, pk: int) -> HttpResponse:
     """Marketing changes an asset: title, description, file or link, tiers and stages."""
     collateral = _visible_collateral(request, pk)
     _require(request, "collateral.manage", collateral)
@@ -180,7 +180,7 @@ def collateral_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenant_view
 @require_POST
-def collateral_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def collateral_archive(request: TenantRequest, pk: int) -> HttpResponse:
     collateral = _visible_collateral(request, pk)
     _require(request, "collateral.manage", collateral)
     try:
@@ -211,7 +211,7 @@ def _request_rows() -> QuerySet[ContentRequest]:
     )
 
 
-def _scope(request: HttpRequest) -> str:
+def _scope(request: TenantRequest) -> str:
     scope = request.GET.get("scope", "")
     if scope in SCOPES:
         return scope
@@ -223,7 +223,7 @@ def _scope(request: HttpRequest) -> str:
     return "all"
 
 
-def _row_context(request: HttpRequest) -> dict[str, Any]:
+def _row_context(request: TenantRequest) -> dict[str, Any]:
     membership = request.membership
     can_handle = can(membership, "content_requests.handle")
     picker = []
@@ -238,7 +238,7 @@ def _row_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @tenant_view
-def content_requests(request: HttpRequest) -> HttpResponse:
+def content_requests(request: TenantRequest) -> HttpResponse:
     """Content requests: marketing sees the open ones with start / complete / decline;
     sales sees the ones it asked for. A fixed number of queries (50 per page)."""
     membership = request.membership
@@ -265,7 +265,7 @@ def content_requests(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def content_request_create(request: HttpRequest) -> HttpResponse:
+def content_request_create(request: TenantRequest) -> HttpResponse:
     """Sales asks marketing for material (optionally for a deal: ``?deal=<id>``)."""
     _require(request, "content_requests.create")
     membership = request.membership
@@ -293,7 +293,7 @@ def content_request_create(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/collateral/request_form.html", {"form": form}, status=status)
 
 
-def _request_action(request: HttpRequest, pk: int, form_class, perform) -> HttpResponse:
+def _request_action(request: TenantRequest, pk: int, form_class, perform) -> HttpResponse:
     """Look the request up (404), ask the policy (403), validate, run the service; htmx gets
     the row back (with the message on a 400/409), plain posts a message and the list."""
     item = tenant_object_or_404(request, ContentRequest, pk)
@@ -318,7 +318,7 @@ def _request_action(request: HttpRequest, pk: int, form_class, perform) -> HttpR
 
 @tenant_view
 @require_POST
-def content_request_start(request: HttpRequest, pk: int) -> HttpResponse:
+def content_request_start(request: TenantRequest, pk: int) -> HttpResponse:
     return _request_action(
         request,
         pk,
@@ -329,7 +329,7 @@ def content_request_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenant_view
 @require_POST
-def content_request_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def content_request_complete(request: TenantRequest, pk: int) -> HttpResponse:
     return _request_action(
         request,
         pk,
@@ -345,7 +345,7 @@ def content_request_complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenant_view
 @require_POST
-def content_request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def content_request_decline(request: TenantRequest, pk: int) -> HttpResponse:
     return _request_action(
         request,
         pk,

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import scoped, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, scoped, tenant_object_or_404, tenant_view
 from leads.forms import (
     BoardFilterForm,
     ContactForm,
@@ -41,12 +41,12 @@ from leads.services import deals as services
 # --- Helpers -------------------------------------------------------------------------------
 
 
-def _require(request: HttpRequest, action: str, obj: Any = None) -> None:
+def _require(request: TenantRequest, action: str, obj: Any = None) -> None:
     if not can(request.membership, action, obj):
         raise PermissionDenied
 
 
-def _next_url(request: HttpRequest, default: str) -> str:
+def _next_url(request: TenantRequest, default: str) -> str:
     candidate = request.POST.get("next", "")
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -55,11 +55,11 @@ def _next_url(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _visible_deal(request: HttpRequest, pk: int) -> Deal:
+def _visible_deal(request: TenantRequest, pk: int) -> Deal:
     return tenant_object_or_404(request, Deal, pk)
 
 
-def _board_context(request: HttpRequest, params: Any) -> dict[str, Any]:
+def _board_context(request: TenantRequest, params: Any) -> dict[str, Any]:
     form = BoardFilterForm(params or None)
     filters = form.cleaned_data if form.is_valid() else {}
     membership = request.membership
@@ -82,7 +82,7 @@ def _board_context(request: HttpRequest, params: Any) -> dict[str, Any]:
 
 
 @tenant_view
-def deal_board(request: HttpRequest) -> HttpResponse:
+def deal_board(request: TenantRequest) -> HttpResponse:
     """Open deals by stage with each column's count and total value, and what was won and
     lost in the last 30 days. A fixed number of queries whatever the number of deals; htmx
     requests (the filter form) get only the board."""
@@ -91,7 +91,7 @@ def deal_board(request: HttpRequest) -> HttpResponse:
     return render(request, f"{template}#board" if request.htmx else template, context)
 
 
-def _deal_action(request: HttpRequest, pk: int, perform, *, form=None) -> HttpResponse:
+def _deal_action(request: TenantRequest, pk: int, perform, *, form=None) -> HttpResponse:
     """Run ``perform(deal)`` on a visible deal (404 otherwise; 403 without ``deals.manage``).
 
     htmx (the board): the refreshed board, with the error on the card when the service said
@@ -122,7 +122,7 @@ def _deal_action(request: HttpRequest, pk: int, perform, *, form=None) -> HttpRe
 
 @tenant_view
 @require_POST
-def deal_advance(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_advance(request: TenantRequest, pk: int) -> HttpResponse:
     """Move a deal to the open stage posted as ``stage``."""
 
     def perform(deal: Deal) -> None:
@@ -143,7 +143,7 @@ def _stage_label(stage: str) -> str:
 
 @tenant_view
 @require_POST
-def deal_win(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_win(request: TenantRequest, pk: int) -> HttpResponse:
     def perform(deal: Deal) -> None:
         services.win_deal(by=request.membership, deal=deal)
         if not request.htmx:
@@ -153,7 +153,7 @@ def deal_win(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @tenant_view
-def deal_lose(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_lose(request: TenantRequest, pk: int) -> HttpResponse:
     """GET: the lose form as a page (without JavaScript); POST: lose the deal with a reason
     (and the missing features' names when the reason is a missing feature)."""
     if request.method != "POST":
@@ -181,14 +181,14 @@ def deal_lose(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @tenant_view
-def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_detail(request: TenantRequest, pk: int) -> HttpResponse:
     """The deal: company, contacts, collateral used and the picker of fitting library
     collateral, the "own material" form, the stage history and the discussion."""
     deal = get_object_or_404(selectors.deal_detail_queryset(request.membership), pk=pk)
     return _render_detail(request, deal)
 
 
-def _render_detail(request: HttpRequest, deal: Deal, *, status: int = 200, **extra: Any):
+def _render_detail(request: TenantRequest, deal: Deal, *, status: int = 200, **extra: Any):
     membership = request.membership
     context = {
         "deal": deal,
@@ -206,7 +206,7 @@ def _render_detail(request: HttpRequest, deal: Deal, *, status: int = 200, **ext
 
 @tenant_view
 @require_POST
-def deal_use_collateral(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_use_collateral(request: TenantRequest, pk: int) -> HttpResponse:
     """Record that a library asset was used on the deal (again: nothing changes)."""
     deal = _visible_deal(request, pk)
     _require(request, "collateral.use", deal)
@@ -231,7 +231,7 @@ def deal_use_collateral(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenant_view
 @require_POST
-def deal_own_material(request: HttpRequest, pk: int) -> HttpResponse:
+def deal_own_material(request: TenantRequest, pk: int) -> HttpResponse:
     """ "We used our own material": becomes a content request to marketing."""
     deal = _visible_deal(request, pk)
     _require(request, "content_requests.create", deal)
@@ -256,7 +256,7 @@ def deal_own_material(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @tenant_view
-def deal_create(request: HttpRequest) -> HttpResponse:
+def deal_create(request: TenantRequest) -> HttpResponse:
     """Sales opens a deal directly (source ``sales``)."""
     _require(request, "deals.manage")
     membership = request.membership
@@ -297,13 +297,13 @@ def deal_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def company_detail(request: TenantRequest, pk: int) -> HttpResponse:
     """A company: its contacts, the deals with it the member may see, the discussion."""
     company = get_object_or_404(selectors.company_detail_queryset(request.membership), pk=pk)
     return _render_company(request, company)
 
 
-def _render_company(request: HttpRequest, company: Company, *, form=None, status: int = 200):
+def _render_company(request: TenantRequest, company: Company, *, form=None, status: int = 200):
     can_manage = can(request.membership, "deals.manage", company)
     context = {
         "company": company,
@@ -316,7 +316,7 @@ def _render_company(request: HttpRequest, company: Company, *, form=None, status
 
 @tenant_view
 @require_POST
-def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_create(request: TenantRequest, pk: int) -> HttpResponse:
     """Add a contact at the company (sales)."""
     company = get_object_or_404(selectors.company_detail_queryset(request.membership), pk=pk)
     _require(request, "deals.manage", company)

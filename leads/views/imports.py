@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.http import content_disposition_header
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import scoped, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, scoped, tenant_object_or_404, tenant_view
 from leads.api.imports import LeadImportThrottle
 from leads.forms import ImportForm
 from leads.models import ImportBatch
@@ -38,7 +38,7 @@ def _batch_rows() -> QuerySet[ImportBatch]:
     return ImportBatch.objects.select_related("uploaded_by__user")
 
 
-def _throttled(request: HttpRequest) -> int | None:
+def _throttled(request: TenantRequest) -> int | None:
     """Seconds to wait when the member uploaded too many files lately (as the API counts)."""
     throttle = LeadImportThrottle()
     if throttle.allow_request(request, None):
@@ -47,7 +47,7 @@ def _throttled(request: HttpRequest) -> int | None:
 
 
 @tenant_view
-def lead_import(request: HttpRequest) -> HttpResponse:
+def lead_import(request: TenantRequest) -> HttpResponse:
     """The upload form; a successful import goes to its report."""
     if not can(request.membership, "leads.import"):
         raise PermissionDenied
@@ -84,7 +84,7 @@ def lead_import(request: HttpRequest) -> HttpResponse:
     return render(request, "leads/imports/upload.html", context, status=status)
 
 
-def _report_messages(request: HttpRequest, batch: ImportBatch) -> None:
+def _report_messages(request: TenantRequest, batch: ImportBatch) -> None:
     messages.success(
         request,
         _("%(file)s imported: %(created)s created, %(updated)s updated, %(invalid)s with errors.")
@@ -118,7 +118,7 @@ def _report_messages(request: HttpRequest, batch: ImportBatch) -> None:
 
 
 @tenant_view
-def lead_import_list(request: HttpRequest) -> HttpResponse:
+def lead_import_list(request: TenantRequest) -> HttpResponse:
     """Past imports, newest first."""
     batches = scoped(request, _batch_rows()).defer("errors").order_by("-created_at", "-pk")
     page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -127,7 +127,7 @@ def lead_import_list(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def lead_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_import_detail(request: TenantRequest, pk: int) -> HttpResponse:
     """One import's report: counts and every stored invalid row."""
     batch = tenant_object_or_404(request, _batch_rows(), pk)
     if request.method != "GET":
@@ -148,7 +148,7 @@ def _cell(value: object) -> str:
 
 
 @tenant_view
-def lead_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_import_errors(request: TenantRequest, pk: int) -> HttpResponse:
     """The invalid rows of an import as a CSV file, in the separator the reader's Excel
     expects (``;`` in Polish, ``,`` otherwise), UTF-8 with a BOM so Excel reads accents."""
     batch = tenant_object_or_404(request, _batch_rows(), pk)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -24,19 +24,19 @@ from django.views.decorators.http import require_POST
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError, NotAllowed
-from collab_hub.tenancy import tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, tenant_object_or_404, tenant_view
 from leads.forms import ConvertForm, LeadFilterForm, LeadForm, NoteForm, QualifyForm, RejectForm
 from leads.models import Lead, LeadStatus, RejectionReason
 from leads.selectors import leads as selectors
 from leads.services import lifecycle
 
 
-def _require(request: HttpRequest, action: str, obj: Any = None) -> None:
+def _require(request: TenantRequest, action: str, obj: Any = None) -> None:
     if not can(request.membership, action, obj):
         raise PermissionDenied
 
 
-def _next_url(request: HttpRequest, default: str) -> str:
+def _next_url(request: TenantRequest, default: str) -> str:
     """The page to return to after a form post: a local ``next``, else ``default``."""
     candidate = request.POST.get("next", "")
     if candidate and url_has_allowed_host_and_scheme(
@@ -56,7 +56,7 @@ def _first_error(form) -> str:
 
 
 @tenant_view
-def lead_list(request: HttpRequest) -> HttpResponse:
+def lead_list(request: TenantRequest) -> HttpResponse:
     """Every lead the member may see, newest first: filters, search, 50 per page (keyset
     cursor), and for marketing the bulk "Qualify selected". A fixed number of queries
     whatever the number of rows. htmx requests (the filter form) get only the results."""
@@ -88,7 +88,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view
 @require_POST
-def lead_bulk_qualify(request: HttpRequest) -> HttpResponse:
+def lead_bulk_qualify(request: TenantRequest) -> HttpResponse:
     """Qualify the ticked leads (``ids``) through ``lifecycle.qualify_leads``: the legal ones
     are handed to sales, the others are listed with the reason."""
     membership = request.membership
@@ -137,7 +137,7 @@ def lead_bulk_qualify(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def lead_create(request: HttpRequest) -> HttpResponse:
+def lead_create(request: TenantRequest) -> HttpResponse:
     """A lead typed in by hand: scored, tiered (and qualified, if the organization
     auto-qualifies) by ``lifecycle.create_lead``."""
     _require(request, "leads.create")
@@ -159,7 +159,7 @@ def lead_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def mql_queue(request: HttpRequest) -> HttpResponse:
+def mql_queue(request: TenantRequest) -> HttpResponse:
     """MQLs waiting for an answer, breached first, then by response deadline; a sales
     manager sees everyone's. Each row carries the tier's value proposition and playbook and
     accepts or rejects in place. One query for the rows whatever their number."""
@@ -178,7 +178,7 @@ def mql_queue(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_detail(request: TenantRequest, pk: int) -> HttpResponse:
     """One lead: its details, score and tier, the full transition history (who, when, why),
     the actions the viewer's role allows in its current status, and its discussion."""
     membership = request.membership
@@ -213,13 +213,13 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "leads/leads/detail.html", context)
 
 
-def _visible_lead(request: HttpRequest, pk: int) -> Lead:
+def _visible_lead(request: TenantRequest, pk: int) -> Lead:
     return tenant_object_or_404(
         request, Lead.objects.select_related("tier", "campaign", "owner__user"), pk
     )
 
 
-def _row(request: HttpRequest, lead: Lead, *, error: str = "", status: int = 200, form=None):
+def _row(request: TenantRequest, lead: Lead, *, error: str = "", status: int = 200, form=None):
     """The queue row of ``lead`` after an htmx action: the result, or the row with the error
     (409 for an illegal transition, 400 for a bad form) — the queue page swaps both in."""
     context = {
@@ -233,7 +233,7 @@ def _row(request: HttpRequest, lead: Lead, *, error: str = "", status: int = 200
     return render(request, "leads/leads/queue.html#row", context, status=status)
 
 
-def _lead_action(request: HttpRequest, pk: int, rule: str, form_class, perform) -> HttpResponse:
+def _lead_action(request: TenantRequest, pk: int, rule: str, form_class, perform) -> HttpResponse:
     """Look the lead up (404 first), check ``rule`` (403), validate
     ``form_class(request.POST)``, run ``perform(lead, data)`` (a service call). htmx gets the
     queue row; a plain post is redirected with a message."""
@@ -263,7 +263,7 @@ def _lead_action(request: HttpRequest, pk: int, rule: str, form_class, perform) 
 
 @tenant_view
 @require_POST
-def lead_qualify(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_qualify(request: TenantRequest, pk: int) -> HttpResponse:
     """``new → mql``, to the chosen sales owner or the next rep in turn."""
 
     def perform(lead: Lead, data: dict):
@@ -279,7 +279,7 @@ def lead_qualify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenant_view
 @require_POST
-def lead_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_accept(request: TenantRequest, pk: int) -> HttpResponse:
     """``mql → accepted``: sales will work the lead."""
 
     def perform(lead: Lead, data: dict):
@@ -291,7 +291,7 @@ def lead_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenant_view
 @require_POST
-def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_reject(request: TenantRequest, pk: int) -> HttpResponse:
     """``mql → rejected`` with a reason code and a note; marketing sees both."""
 
     def perform(lead: Lead, data: dict):
@@ -305,7 +305,7 @@ def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenant_view
 @require_POST
-def lead_disqualify(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_disqualify(request: TenantRequest, pk: int) -> HttpResponse:
     """Any open status → ``disqualified``."""
 
     def perform(lead: Lead, data: dict):
@@ -319,7 +319,7 @@ def lead_disqualify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenant_view
 @require_POST
-def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
+def lead_convert(request: TenantRequest, pk: int) -> HttpResponse:
     """``accepted → converted``: company and contact found or created, a deal opened; then
     the deal's page when it exists, else the lead's."""
     lead = _visible_lead(request, pk)

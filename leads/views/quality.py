@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import scoped, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, scoped, tenant_object_or_404, tenant_view
 from leads.forms import AnswerForm, ComplaintForm
 from leads.models import (
     Campaign,
@@ -48,7 +48,7 @@ def _complaint_rows() -> QuerySet[QualityComplaint]:
 
 
 def _example_candidates(
-    request: HttpRequest, campaign: Campaign | None, import_batch: ImportBatch | None
+    request: TenantRequest, campaign: Campaign | None, import_batch: ImportBatch | None
 ) -> list[Lead]:
     """Leads of the campaign or import the filer can see: rejected ones first, then newest."""
     if campaign is None and import_batch is None:
@@ -63,7 +63,7 @@ def _example_candidates(
     return list(leads.order_by(rejected_first, "-created_at", "-pk")[:EXAMPLE_CHOICES])
 
 
-def _preselected(request: HttpRequest, model: type, name: str) -> Any:
+def _preselected(request: TenantRequest, model: type, name: str) -> Any:
     """The campaign / import named by ``?campaign=`` / ``?import_batch=`` (404 if foreign)."""
     value = request.GET.get(name, "")
     if not value.isdigit() or len(value) > 18:
@@ -72,7 +72,7 @@ def _preselected(request: HttpRequest, model: type, name: str) -> Any:
 
 
 @tenant_view
-def complaint_list(request: HttpRequest) -> HttpResponse:
+def complaint_list(request: TenantRequest) -> HttpResponse:
     """Every quality complaint of the organization, open ones first (filter by status)."""
     complaints = scoped(request, _complaint_rows())
     status = request.GET.get("status", "")
@@ -97,7 +97,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def complaint_create(request: HttpRequest) -> HttpResponse:
+def complaint_create(request: TenantRequest) -> HttpResponse:
     """Sales files a complaint; the form comes pre-filled from ``?campaign=`` or
     ``?import_batch=`` and then offers that source's leads as examples."""
     if not can(request.membership, "complaints.file"):
@@ -135,7 +135,7 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view
-def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def complaint_detail(request: TenantRequest, pk: int) -> HttpResponse:
     """One complaint: what sales said, the examples, marketing's answer (a form for marketing
     while it is open) and the discussion. POST answers it."""
     complaint = tenant_object_or_404(

@@ -7,25 +7,25 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from rest_framework import serializers
 
 from accounts.policy import can
-from collab_hub.tenancy import tenant_view
+from collab_hub.tenancy import TenantRequest, tenant_view
 from leads.api.reports import parse_month
 from leads.forms import ReportRangeForm
 from leads.selectors import reports
 
 
-def _require_reports(request: HttpRequest) -> None:
+def _require_reports(request: TenantRequest) -> None:
     if not can(request.membership, "reports.view"):
         raise PermissionDenied
 
 
 @tenant_view
-def lead_quality_report(request: HttpRequest) -> HttpResponse:
+def lead_quality_report(request: TenantRequest) -> HttpResponse:
     """Lead quality per source or campaign over a date range: the table, two charts, and per
     campaign a way to file a quality complaint."""
     _require_reports(request)
@@ -70,7 +70,7 @@ def _reason_columns() -> list[tuple[str, str]]:
 
 
 @tenant_view
-def lead_scorecard(request: HttpRequest) -> HttpResponse:
+def lead_scorecard(request: TenantRequest) -> HttpResponse:
     """Both sides of the sales ↔ marketing SLA for a month (``?month=YYYY-MM``, default the
     current one): MQLs delivered per tier against target, and each rep's responses."""
     _require_reports(request)
