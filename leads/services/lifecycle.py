@@ -22,7 +22,7 @@ from accounts.models import DepartmentKind, Membership, Role
 from accounts.policy import require
 from collab_hub.changes import apply_changes
 from collab_hub.exceptions import DomainError, IllegalTransition, NotAllowed
-from collab_hub.notifications.services import record_event
+from collab_hub.notifications.services import NewEvent, record_event, record_events
 from leads.models import Lead, LeadStatus, LeadTransition, RejectionReason
 from leads.services import scoring
 from leads.services.countries import valid_country
@@ -380,43 +380,54 @@ def flag_sla_breaches(*, now: Any = None) -> int:
     sales managers and the marketing side (its active marketing owner, else the marketing
     managers and admins). Returns how many were flagged; at most ``SLA_BATCH`` per run.
 
-    Each lead is claimed by a conditional UPDATE, so overlapping runs never notify twice; the
-    claim and its ``lead.sla_breached`` event commit together. Recipients are loaded once per
-    organization, so apart from the claim and ``record_event`` nothing is queried per lead.
+    One transaction claims the batch: the due rows are locked (``SKIP LOCKED`` on
+    PostgreSQL, so an overlapping run takes the others or none; SQLite serializes writers)
+    and marked in one UPDATE, and their ``lead.sla_breached`` events are recorded with
+    ``record_events``, once per organization. The number of queries does not grow with the
+    number of breaches, only with the number of organizations that have one.
     """
     now = now or timezone.now()
-    due = Lead.objects.filter(
-        status=LeadStatus.MQL, sla_breached_at__isnull=True, sla_due_at__lt=now
-    ).select_related("organization", "owner", "marketing_owner")
-    recipients_of: dict[int, tuple[list[Membership], list[Membership]]] = {}
-    flagged = 0
-    for lead in list(due[:SLA_BATCH]):
-        with transaction.atomic():
-            claimed = Lead.objects.filter(
-                pk=lead.pk, status=LeadStatus.MQL, sla_breached_at__isnull=True
-            ).update(sla_breached_at=now)
-            if claimed != 1:
-                continue
+    with transaction.atomic():
+        due = list(
+            Lead.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=LeadStatus.MQL, sla_breached_at__isnull=True, sla_due_at__lt=now)
+            .select_related("organization", "owner", "marketing_owner")
+            .order_by("sla_due_at", "pk")[:SLA_BATCH]
+        )
+        if not due:
+            return 0
+        Lead.objects.filter(pk__in=[lead.pk for lead in due]).update(sla_breached_at=now)
+        by_organization: dict[int, list[Lead]] = {}
+        for lead in due:
             lead.sla_breached_at = now
-            if lead.organization_id not in recipients_of:
-                recipients_of[lead.organization_id] = _breach_recipients(lead.organization_id)
-            sales_managers, marketing_managers = recipients_of[lead.organization_id]
-            marketing = (
-                [lead.marketing_owner]
-                if lead.marketing_owner is not None and lead.marketing_owner.is_active
-                else marketing_managers
+            by_organization.setdefault(lead.organization_id, []).append(lead)
+        for organization_id, leads in by_organization.items():
+            sales_managers, marketing_managers = _breach_recipients(organization_id)
+            record_events(
+                organization=leads[0].organization,
+                events=[
+                    NewEvent(
+                        verb="lead.sla_breached",
+                        target=lead,
+                        payload={
+                            "status": lead.status,
+                            "sla_due_at": lead.sla_due_at.isoformat() if lead.sla_due_at else None,
+                            "owner": lead.owner_id,
+                        },
+                        recipients=[
+                            *([lead.owner] if lead.owner else []),
+                            *sales_managers,
+                            *(
+                                [lead.marketing_owner]
+                                if lead.marketing_owner and lead.marketing_owner.is_active
+                                else marketing_managers
+                            ),
+                        ],
+                    )
+                    for lead in leads
+                ],
             )
-            _event(
-                lead,
-                "lead.sla_breached",
-                None,
-                recipients=[*([lead.owner] if lead.owner else []), *sales_managers, *marketing],
-                # Never None here: the query only picks leads whose SLA is due.
-                sla_due_at=lead.sla_due_at.isoformat() if lead.sla_due_at else None,
-                owner=lead.owner_id,
-            )
-            flagged += 1
-    return flagged
+    return len(due)
 
 
 # --- Bulk qualify (the lead list) ------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import DepartmentKind, Membership, Role
 from accounts.policy import require
 from collab_hub.exceptions import DomainError, IllegalTransition
-from collab_hub.notifications.services import record_event
+from collab_hub.notifications.services import NewEvent, record_event, record_events
 from leads.models import (
     Campaign,
     ComplaintStatus,
@@ -216,40 +216,45 @@ def overdue_complaints(*, now: datetime) -> Sequence[int]:
 def flag_overdue_complaints(*, now: datetime | None = None) -> int:
     """Tell the marketing managers (its admins when marketing has no manager) about every
     open complaint past its answer date — once per complaint, across every organization.
-    Returns how many complaints were flagged.
+    Returns how many complaints were flagged; at most ``OVERDUE_BATCH`` per run.
 
-    Each complaint is claimed by a conditional UPDATE of ``overdue_notified_at``, so
-    overlapping runs, or a run retried after a crash, never notify twice; emits
-    ``complaint.overdue``. At most ``OVERDUE_BATCH`` per run. The managers are loaded once
-    per organization, so apart from the claim and ``record_event`` nothing is queried per
-    complaint.
+    One transaction claims the batch (rows locked with ``SKIP LOCKED`` on PostgreSQL, marked
+    in one UPDATE of ``overdue_notified_at``) and records the ``complaint.overdue`` events
+    with ``record_events``, once per organization: overlapping or retried runs never notify
+    twice, and the number of queries grows only with the number of organizations.
     """
     now = now or timezone.now()
-    complaints = _overdue(now).select_related("organization", "campaign", "import_batch")
-    managers_of: dict[int, list[Membership]] = {}
-    flagged = 0
-    for complaint in list(complaints[:OVERDUE_BATCH]):
-        with transaction.atomic():
-            claimed = QualityComplaint.objects.filter(
-                pk=complaint.pk, status=ComplaintStatus.OPEN, overdue_notified_at__isnull=True
-            ).update(overdue_notified_at=now)
-            if claimed != 1:
-                continue
+    with transaction.atomic():
+        complaints = list(
+            _overdue(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("organization", "campaign", "import_batch")
+            .order_by("due_at", "pk")[:OVERDUE_BATCH]
+        )
+        if not complaints:
+            return 0
+        QualityComplaint.objects.filter(pk__in=[c.pk for c in complaints]).update(
+            overdue_notified_at=now
+        )
+        by_organization: dict[int, list[QualityComplaint]] = {}
+        for complaint in complaints:
             complaint.overdue_notified_at = now
-            if complaint.organization_id not in managers_of:
-                managers_of[complaint.organization_id] = marketing_managers(
-                    complaint.organization_id
-                )
-            record_event(
-                organization=complaint.organization,
-                actor=None,
-                verb="complaint.overdue",
-                target=complaint,
-                payload={
-                    "due_at": complaint.due_at.isoformat(),
-                    "filed_by": complaint.filed_by_id,
-                },
-                recipients=managers_of[complaint.organization_id],
+            by_organization.setdefault(complaint.organization_id, []).append(complaint)
+        for organization_id, batch in by_organization.items():
+            managers = marketing_managers(organization_id)
+            record_events(
+                organization=batch[0].organization,
+                events=[
+                    NewEvent(
+                        verb="complaint.overdue",
+                        target=complaint,
+                        payload={
+                            "due_at": complaint.due_at.isoformat(),
+                            "filed_by": complaint.filed_by_id,
+                        },
+                        recipients=managers,
+                    )
+                    for complaint in batch
+                ],
             )
-            flagged += 1
-    return flagged
+    return len(complaints)
