@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from django.db.models import Count, Q
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -14,10 +14,17 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import Department, Invitation, Membership, Role
-from collab_hub.api import TenantViewSet, activate_user_language, api_membership
+from collab_hub.api import (
+    ReadOnlySerializer,
+    ServiceViewSet,
+    SoftDestroyModelMixin,
+    TenantModelSerializer,
+    activate_user_language,
+    api_membership,
+)
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(TenantModelSerializer):
     members_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -31,32 +38,25 @@ class DepartmentSerializer(serializers.ModelSerializer):
         )
 
 
-class UserSerializer(serializers.Serializer):
+class UserSerializer(ReadOnlySerializer):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(read_only=True)
     full_name = serializers.CharField(read_only=True)
     language = serializers.CharField(read_only=True)
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(TenantModelSerializer):
     user = UserSerializer(read_only=True)
-    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.none())
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
 
     class Meta:
         model = Membership
         fields = ["id", "user", "department", "role", "is_active", "created_at"]
         read_only_fields = ["id", "user", "created_at"]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        membership = self.context.get("membership")
-        if membership is not None:
-            fields["department"].queryset = Department.objects.for_org(membership.organization)
-        return fields
 
-
-class InvitationSerializer(serializers.ModelSerializer):
-    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.none())
+class InvitationSerializer(TenantModelSerializer):
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
     status = serializers.SerializerMethodField()
 
     class Meta:
@@ -73,13 +73,6 @@ class InvitationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "status", "created_at", "expires_at", "accepted_at"]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        membership = self.context.get("membership")
-        if membership is not None:
-            fields["department"].queryset = Department.objects.for_org(membership.organization)
-        return fields
-
     def get_status(self, obj: Invitation) -> str:
         if obj.accepted_at is not None:
             return "accepted"
@@ -92,7 +85,7 @@ class DepartmentViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    TenantViewSet,
+    ServiceViewSet,
 ):
     """The organization's departments. Everyone reads; admins create, rename and remove."""
 
@@ -100,77 +93,56 @@ class DepartmentViewSet(
         members_count=Count("memberships", filter=Q(memberships__is_active=True))
     )
     serializer_class = DepartmentSerializer
-    policy = {
-        "create": "departments.manage",
-        "update": "departments.manage",
-        "partial_update": "departments.manage",
-        "destroy": "departments.manage",
-    }
+    create_service = services.create_department
+    update_service = services.update_department
+    destroy_service = services.delete_department
+    instance_arg = "department"
+    # create_department(by=, kind=, name=): the fields as keywords.
+    data_arg = None
+    write_policy = "departments.manage"
     filterset_fields = ["kind"]
     ordering_fields = ["name", "id"]
 
-    def perform_create(self, serializer):
-        serializer.instance = services.create_department(
-            by=self.membership, **serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_department(
-            by=self.membership, department=serializer.instance, **serializer.validated_data
-        )
-
-    def perform_destroy(self, instance):
-        services.delete_department(by=self.membership, department=instance)
-
 
 class MemberViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, TenantViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, ServiceViewSet
 ):
     """People in the organization. Admins change role, department, or deactivate
     (``is_active: false``); members join through invitations."""
 
     queryset = Membership.objects.select_related("user", "department")
     serializer_class = MemberSerializer
-    policy = {"update": "members.manage", "partial_update": "members.manage"}
+    update_service = services.change_membership
+    instance_arg = "membership"
+    data_arg = None
+    write_policy = "members.manage"
     filterset_fields = ["department", "role", "is_active"]
     ordering_fields = ["id", "created_at", "user__email"]
 
-    def perform_update(self, serializer):
-        serializer.instance = services.change_membership(
-            by=self.membership, membership=serializer.instance, **serializer.validated_data
-        )
 
-
+@extend_schema_view(destroy=extend_schema(responses={200: InvitationSerializer}))
 class InvitationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    TenantViewSet,
+    SoftDestroyModelMixin,
+    ServiceViewSet,
 ):
-    """Invitations by email into a department and role (admins). DELETE revokes."""
+    """Invitations by email into a department and role (admins). DELETE revokes and answers
+    the revoked invitation."""
 
     queryset = Invitation.objects.all()
     serializer_class = InvitationSerializer
-    policy = {
-        "list": "invitations.manage",
-        "retrieve": "invitations.manage",
-        "create": "invitations.manage",
-        "destroy": "invitations.manage",
-    }
+    create_service = services.invite_member
+    destroy_service = services.revoke_invitation
+    instance_arg = "invitation"
+    data_arg = None
+    write_policy = "invitations.manage"
+    policy = {"list": "invitations.manage", "retrieve": "invitations.manage"}
     ordering_fields = ["id", "created_at"]
 
-    def perform_create(self, serializer):
-        serializer.instance = services.invite_member(
-            by=self.membership, **serializer.validated_data
-        )
 
-    def destroy(self, request, *args, **kwargs):
-        invitation = services.revoke_invitation(by=self.membership, invitation=self.get_object())
-        return Response(self.get_serializer(invitation).data)
-
-
-class OrganizationSerializer(serializers.Serializer):
+class OrganizationSerializer(ReadOnlySerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.CharField()
@@ -178,13 +150,13 @@ class OrganizationSerializer(serializers.Serializer):
     timezone = serializers.CharField()
 
 
-class MyOrganizationSerializer(serializers.Serializer):
+class MyOrganizationSerializer(ReadOnlySerializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(ReadOnlySerializer):
     user = UserSerializer()
     organization = OrganizationSerializer(allow_null=True)
     department = DepartmentSerializer(allow_null=True)

@@ -11,7 +11,13 @@ from rest_framework import exceptions, mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from collab_hub.api import TenantViewSet
+from collab_hub.api import (
+    ReadOnlyModelSerializer,
+    ReadOnlySerializer,
+    TenantModelSerializer,
+    TenantSerializer,
+    TenantViewSet,
+)
 from collab_hub.notifications import selectors, services
 from collab_hub.notifications.models import ActivityEvent, Comment, Notification
 
@@ -19,7 +25,7 @@ from collab_hub.notifications.models import ActivityEvent, Comment, Notification
 MAX_ID = 2**63 - 1
 
 
-class ActorField(serializers.Serializer):
+class ActorField(ReadOnlySerializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="user.display_name")
 
@@ -34,7 +40,7 @@ class TargetTypeField(serializers.CharField):
         return selectors.target_type_label(value)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ReadOnlyModelSerializer):
     actor = ActorField(read_only=True, allow_null=True)
     target_type = TargetTypeField(read_only=True, allow_null=True)
     description = serializers.CharField(
@@ -56,7 +62,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ReadOnlyModelSerializer):
     event = EventSerializer(read_only=True)
 
     class Meta:
@@ -64,7 +70,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "event", "created_at", "read_at"]
 
 
-class MarkReadSerializer(serializers.Serializer):
+class MarkReadSerializer(TenantSerializer):
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
@@ -73,7 +79,7 @@ class MarkReadSerializer(serializers.Serializer):
     )
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(TenantModelSerializer):
     author = ActorField(read_only=True)
     target_type = TargetTypeField(help_text=_('"app_label.model", e.g. "leads.lead".'))
     target_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)

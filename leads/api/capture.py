@@ -28,6 +28,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from collab_hub.api import ReadOnlySerializer
 from collab_hub.exceptions import DomainError
 from leads.services import capture
 from leads.services.capture import CaptureSerializer
@@ -89,7 +90,7 @@ class AlwaysJSON(DefaultContentNegotiation):
         return renderer, renderer.media_type
 
 
-class CaptureReceiptSerializer(serializers.Serializer):
+class CaptureReceiptSerializer(ReadOnlySerializer):
     id = serializers.IntegerField(help_text=_("The lead's id."))
     email = serializers.EmailField(help_text=_("The email, normalised (lower case)."))
     created = serializers.BooleanField(
@@ -97,7 +98,7 @@ class CaptureReceiptSerializer(serializers.Serializer):
     )
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(ReadOnlySerializer):
     """RFC 9457 problem details, as the idempotency-key draft shows them."""
 
     type = serializers.CharField()

@@ -14,11 +14,19 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import filters, mixins, serializers
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from collab_hub.api import IdFilter, TenantViewSet
+from collab_hub.api import (
+    SEARCH_FILTER_BACKENDS,
+    IdFilter,
+    ReadOnlyModelSerializer,
+    ReadOnlySerializer,
+    ServiceViewSet,
+    TenantModelSerializer,
+    TenantSerializer,
+)
 from leads.models import (
     Collateral,
     CollateralUse,
@@ -34,32 +42,17 @@ from leads.services import collateral as services
 # Largest collateral upload accepted (bytes).
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 
-FILTER_BACKENDS = [
-    django_filters.rest_framework.DjangoFilterBackend,
-    filters.SearchFilter,
-    filters.OrderingFilter,
-]
-
-
-def _for_org(model, membership):
-    return model.objects.for_org(membership.organization) if membership else model.objects.none()
-
-
-def _visible(model, membership):
-    return model.objects.visible_to(membership) if membership else model.objects.none()
-
-
 # --- Collateral ----------------------------------------------------------------------------
 
 
-class CollateralSerializer(serializers.ModelSerializer):
+class CollateralSerializer(TenantModelSerializer):
     file = serializers.FileField(
         required=False,
         allow_null=True,
         help_text=_("The asset's file (multipart upload); empty when it is a link."),
     )
     tiers = serializers.PrimaryKeyRelatedField(
-        queryset=Tier.objects.none(),
+        queryset=Tier.objects.all(),
         many=True,
         required=False,
         help_text=_("Tier ids the asset is for; empty: every tier."),
@@ -87,11 +80,6 @@ class CollateralSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["owner", "created_at", "archived_at"]
 
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["tiers"].child_relation.queryset = _for_org(Tier, self.context.get("membership"))
-        return fields
-
     def validate_file(self, value):
         if value is not None and value.size > MAX_UPLOAD_BYTES:
             raise serializers.ValidationError(
@@ -100,22 +88,17 @@ class CollateralSerializer(serializers.ModelSerializer):
         return value
 
 
-class UseSerializer(serializers.Serializer):
-    deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.none())
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["deal"].queryset = _visible(Deal, self.context.get("membership"))
-        return fields
+class UseSerializer(TenantSerializer):
+    deal = serializers.PrimaryKeyRelatedField(queryset=Deal.objects.all())
 
 
-class CollateralUseSerializer(serializers.ModelSerializer):
+class CollateralUseSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = CollateralUse
         fields = ["id", "collateral", "deal", "by", "used_at", "stage"]
 
 
-class FiguresSerializer(serializers.Serializer):
+class FiguresSerializer(ReadOnlySerializer):
     key = serializers.CharField(
         allow_null=True, help_text=_("Tier id or stage; null: no tier / overall.")
     )
@@ -126,13 +109,13 @@ class FiguresSerializer(serializers.Serializer):
     win_rate = serializers.FloatField(allow_null=True)
 
 
-class CollateralStatsSerializer(serializers.Serializer):
+class CollateralStatsSerializer(ReadOnlySerializer):
     overall = FiguresSerializer()
     by_tier = FiguresSerializer(many=True)
     by_stage = FiguresSerializer(many=True)
 
 
-class CoverageCellSerializer(serializers.Serializer):
+class CoverageCellSerializer(ReadOnlySerializer):
     tier_id = serializers.IntegerField(allow_null=True)
     tier_name = serializers.CharField(allow_blank=True)
     stage = serializers.CharField(allow_blank=True)
@@ -143,14 +126,14 @@ class CoverageCellSerializer(serializers.Serializer):
     )
 
 
-class CoverageSerializer(serializers.Serializer):
+class CoverageSerializer(ReadOnlySerializer):
     cells = CoverageCellSerializer(many=True)
     by_tier = CoverageCellSerializer(many=True)
     by_stage = CoverageCellSerializer(many=True)
     total = CoverageCellSerializer()
 
 
-class CoverageQuerySerializer(serializers.Serializer):
+class CoverageQuerySerializer(TenantSerializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
 
@@ -188,7 +171,7 @@ class CollateralViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    TenantViewSet,
+    ServiceViewSet,
 ):
     """The collateral library, with usage figures on every asset. ``?search=`` looks in title
     and description; ``?archived=false`` is the live library."""
@@ -196,36 +179,30 @@ class CollateralViewSet(
     queryset = selectors.with_figures(Collateral.objects.all()).prefetch_related("tiers")
     serializer_class = CollateralSerializer
     filterset_class = CollateralFilter
-    filter_backends = FILTER_BACKENDS
+    filter_backends = SEARCH_FILTER_BACKENDS
     search_fields = list(selectors.SEARCH_FIELDS)
     ordering_fields = ["title", "created_at", "usage_count", "id"]
-    policy = {
-        "create": "collateral.manage",
-        "update": "collateral.manage",
-        "partial_update": "collateral.manage",
-        "archive": "collateral.manage",
-        "use": "collateral.use",
-    }
+    create_service = services.add_collateral
+    update_service = services.update_collateral
+    instance_arg = "collateral"
+    write_policy = "collateral.manage"
+    policy = {"archive": "collateral.manage", "use": "collateral.use"}
     open_actions = ("stats", "coverage")
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        collateral = services.add_collateral(
-            by=self.membership,
-            title=data.get("title", ""),
-            description=data.get("description", ""),
-            file=data.get("file"),
-            url=data.get("url", ""),
-            tiers=data.get("tiers", ()),
-            stages=data.get("stages", ()),
-        )
-        serializer.instance = _annotated(collateral.pk)
+    def create_arguments(self, data):
+        # add_collateral takes the asset's fields one by one.
+        return {
+            "title": data.get("title", ""),
+            "description": data.get("description", ""),
+            "file": data.get("file"),
+            "url": data.get("url", ""),
+            "tiers": data.get("tiers", ()),
+            "stages": data.get("stages", ()),
+        }
 
-    def perform_update(self, serializer):
-        collateral = services.update_collateral(
-            by=self.membership, collateral=serializer.instance, data=serializer.validated_data
-        )
-        serializer.instance = _annotated(collateral.pk)
+    def response_row(self, row):
+        # With its usage figures, as the list shows it.
+        return _annotated(row.pk)
 
     @extend_schema(request=None, responses=CollateralSerializer)
     @action(detail=True, methods=["post"])
@@ -283,12 +260,12 @@ class CollateralViewSet(
 # --- Content requests ----------------------------------------------------------------------
 
 
-class ContentRequestSerializer(serializers.ModelSerializer):
+class ContentRequestSerializer(TenantModelSerializer):
     deal = serializers.PrimaryKeyRelatedField(
-        queryset=Deal.objects.none(), allow_null=True, required=False
+        queryset=Deal.objects.all(), allow_null=True, required=False
     )
     tier = serializers.PrimaryKeyRelatedField(
-        queryset=Tier.objects.none(),
+        queryset=Tier.objects.all(),
         allow_null=True,
         required=False,
         help_text=_("Omitted with a deal: the tier of the deal's company."),
@@ -312,30 +289,18 @@ class ContentRequestSerializer(serializers.ModelSerializer):
             "resolution_note", "created_at", "closed_at",
         ]  # fmt: skip
 
-    def get_fields(self):
-        fields = super().get_fields()
-        membership = self.context.get("membership")
-        fields["deal"].queryset = _visible(Deal, membership)
-        fields["tier"].queryset = _for_org(Tier, membership)
-        return fields
 
-
-class CompleteSerializer(serializers.Serializer):
+class CompleteSerializer(TenantSerializer):
     collateral = serializers.PrimaryKeyRelatedField(
-        queryset=Collateral.objects.none(),
+        queryset=Collateral.objects.all(),
         allow_null=True,
         required=False,
         help_text=_("The library asset that answers the request."),
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["collateral"].queryset = _for_org(Collateral, self.context.get("membership"))
-        return fields
 
-
-class DeclineSerializer(serializers.Serializer):
+class DeclineSerializer(TenantSerializer):
     reason = serializers.CharField(max_length=5000)
 
 
@@ -361,7 +326,7 @@ class ContentRequestFilter(django_filters.FilterSet):
 
 
 class ContentRequestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TenantViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ServiceViewSet
 ):
     """Sales asks marketing for material; marketing works the request:
     ``open → in_progress → done | declined`` (409 otherwise)."""
@@ -369,9 +334,10 @@ class ContentRequestViewSet(
     queryset = ContentRequest.objects.all()
     serializer_class = ContentRequestSerializer
     filterset_class = ContentRequestFilter
-    filter_backends = FILTER_BACKENDS
+    filter_backends = SEARCH_FILTER_BACKENDS
     search_fields = ["title", "need"]
     ordering_fields = ["created_at", "due_date", "id"]
+    create_service = services.request_content
     policy = {
         "create": "content_requests.create",
         "start": "content_requests.handle",
@@ -379,17 +345,16 @@ class ContentRequestViewSet(
         "decline": "content_requests.handle",
     }
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        serializer.instance = services.request_content(
-            by=self.membership,
-            title=data.get("title", ""),
-            need=data.get("need", ""),
-            deal=data.get("deal"),
-            due_date=data.get("due_date"),
-            tier=data.get("tier"),
-            stage=data.get("stage") or None,
-        )
+    def create_arguments(self, data):
+        # request_content takes the fields one by one; a blank stage means "the deal's".
+        return {
+            "title": data.get("title", ""),
+            "need": data.get("need", ""),
+            "deal": data.get("deal"),
+            "due_date": data.get("due_date"),
+            "tier": data.get("tier"),
+            "stage": data.get("stage") or None,
+        }
 
     def _act(self, request, serializer_class, service):
         content_request = self.get_object()

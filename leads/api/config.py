@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import filters, mixins, serializers
-from rest_framework.response import Response
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
 
-from collab_hub.api import IdFilter, TenantViewSet
+from collab_hub.api import (
+    SEARCH_FILTER_BACKENDS,
+    IdFilter,
+    ServiceViewSet,
+    SoftDestroyModelMixin,
+    TenantModelSerializer,
+)
 from leads.models import Campaign, CampaignChannel, ScoringRule, Tier
 from leads.services import campaigns, config
 
 # --- Tiers ----------------------------------------------------------------------------------
 
 
-class TierSerializer(serializers.ModelSerializer):
+class TierSerializer(TenantModelSerializer):
     industries = serializers.ListField(
         child=serializers.CharField(max_length=100),
         required=False,
@@ -69,7 +74,7 @@ class TierViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    TenantViewSet,
+    ServiceViewSet,
 ):
     """Ideal-customer tiers, best (rank 1) first. Admins write; a change re-tiers every lead
     in the background. DELETE refuses a tier that leads have (409 ``tier_in_use``)."""
@@ -78,29 +83,17 @@ class TierViewSet(
     serializer_class = TierSerializer
     ordering_fields = ["rank", "name", "id"]
     ordering = ["rank"]
-    policy = {
-        "create": "tiers.manage",
-        "update": "tiers.manage",
-        "partial_update": "tiers.manage",
-        "destroy": "tiers.manage",
-    }
-
-    def perform_create(self, serializer):
-        serializer.instance = config.create_tier(by=self.membership, data=serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = config.update_tier(
-            by=self.membership, tier=serializer.instance, data=serializer.validated_data
-        )
-
-    def perform_destroy(self, instance):
-        config.delete_tier(by=self.membership, tier=instance)
+    create_service = config.create_tier
+    update_service = config.update_tier
+    destroy_service = config.delete_tier
+    instance_arg = "tier"
+    write_policy = "tiers.manage"
 
 
 # --- Scoring rules --------------------------------------------------------------------------
 
 
-class ScoringRuleSerializer(serializers.ModelSerializer):
+class ScoringRuleSerializer(TenantModelSerializer):
     class Meta:
         model = ScoringRule
         fields = ["id", "field", "operator", "value", "points", "is_active"]
@@ -121,13 +114,14 @@ class ScoringRuleFilter(django_filters.FilterSet):
         fields = ["field", "is_active"]
 
 
+@extend_schema_view(destroy=extend_schema(responses={200: ScoringRuleSerializer}))
 class ScoringRuleViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    TenantViewSet,
+    SoftDestroyModelMixin,
+    ServiceViewSet,
 ):
     """Scoring rules: a lead's score is the sum of the points of the active rules it meets.
     Admins write; a change re-scores every lead in the background. DELETE deactivates the
@@ -138,33 +132,17 @@ class ScoringRuleViewSet(
     filterset_class = ScoringRuleFilter
     ordering_fields = ["field", "points", "id"]
     ordering = ["field", "id"]
-    policy = {
-        "create": "scoring.manage",
-        "update": "scoring.manage",
-        "partial_update": "scoring.manage",
-        "destroy": "scoring.manage",
-    }
-
-    def perform_create(self, serializer):
-        serializer.instance = config.create_scoring_rule(
-            by=self.membership, data=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = config.update_scoring_rule(
-            by=self.membership, rule=serializer.instance, data=serializer.validated_data
-        )
-
-    @extend_schema(responses=ScoringRuleSerializer)
-    def destroy(self, request, *args, **kwargs):
-        rule = config.deactivate_scoring_rule(by=self.membership, rule=self.get_object())
-        return Response(self.get_serializer(rule).data)
+    create_service = config.create_scoring_rule
+    update_service = config.update_scoring_rule
+    destroy_service = config.deactivate_scoring_rule
+    instance_arg = "rule"
+    write_policy = "scoring.manage"
 
 
 # --- Campaigns ------------------------------------------------------------------------------
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(TenantModelSerializer):
     class Meta:
         model = Campaign
         fields = ["id", "name", "channel", "cost", "starts_on", "ends_on", "owner", "created_at"]
@@ -196,7 +174,7 @@ class CampaignViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    TenantViewSet,
+    ServiceViewSet,
 ):
     """Marketing campaigns (name, channel, cost, dates). Marketing, managers and admins
     write; campaigns are kept, not deleted, so their cost stays in the reports."""
@@ -204,29 +182,14 @@ class CampaignViewSet(
     queryset = Campaign.objects.all()
     serializer_class = CampaignSerializer
     filterset_class = CampaignFilter
-    filter_backends = [
-        django_filters.rest_framework.DjangoFilterBackend,
-        filters.SearchFilter,
-        filters.OrderingFilter,
-    ]
+    filter_backends = SEARCH_FILTER_BACKENDS
     search_fields = ["name"]
     ordering_fields = ["name", "starts_on", "cost", "created_at", "id"]
     ordering = ["-id"]
-    policy = {
-        "create": "campaigns.manage",
-        "update": "campaigns.manage",
-        "partial_update": "campaigns.manage",
-    }
-
-    def perform_create(self, serializer):
-        serializer.instance = campaigns.create_campaign(
-            by=self.membership, data=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = campaigns.update_campaign(
-            by=self.membership, campaign=serializer.instance, data=serializer.validated_data
-        )
+    create_service = campaigns.create_campaign
+    update_service = campaigns.update_campaign
+    instance_arg = "campaign"
+    write_policy = "campaigns.manage"
 
 
 ROUTES = [

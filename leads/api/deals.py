@@ -10,12 +10,20 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import filters, mixins, serializers, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Membership
-from collab_hub.api import IdFilter, TenantViewSet
+from collab_hub.api import (
+    SEARCH_FILTER_BACKENDS,
+    IdFilter,
+    ReadOnlyModelSerializer,
+    ReadOnlySerializerMixin,
+    ServiceViewSet,
+    TenantModelSerializer,
+    TenantSerializer,
+)
 from leads.api.collateral import ContentRequestSerializer
 from leads.models import (
     OPEN_DEAL_STAGES,
@@ -33,33 +41,6 @@ from leads.models import (
 from leads.services import collateral as collateral_services
 from leads.services import deals as services
 
-FILTER_BACKENDS = [
-    django_filters.rest_framework.DjangoFilterBackend,
-    filters.SearchFilter,
-    filters.OrderingFilter,
-]
-
-
-def _scoped(model, membership):
-    return model.objects.for_org(membership.organization) if membership else model.objects.none()
-
-
-class ScopedFieldsMixin:
-    """Related-row fields choose only among the caller's organization's rows (another
-    organization's id is "does not exist", a 400)."""
-
-    scoped_fields: dict[str, type] = {}
-
-    def get_fields(self):
-        fields = super().get_fields()
-        membership = self.context.get("membership")
-        for name, model in self.scoped_fields.items():
-            if name in fields and not fields[name].read_only:
-                field = fields[name]
-                target = getattr(field, "child_relation", field)
-                target.queryset = _scoped(model, membership)
-        return fields
-
 
 def _country(value: str) -> str:
     value = value.strip().upper()
@@ -71,13 +52,12 @@ def _country(value: str) -> str:
 # --- Companies -----------------------------------------------------------------------------
 
 
-class CompanySerializer(ScopedFieldsMixin, serializers.ModelSerializer):
-    scoped_fields = {"tier": Tier, "owner": Membership}
+class CompanySerializer(TenantModelSerializer):
     tier = serializers.PrimaryKeyRelatedField(
-        queryset=Tier.objects.none(), allow_null=True, required=False
+        queryset=Tier.objects.all(), allow_null=True, required=False
     )
     owner = serializers.PrimaryKeyRelatedField(
-        queryset=Membership.objects.none(),
+        queryset=Membership.objects.all(),
         allow_null=True,
         required=False,
         help_text=_("Membership id of the account owner; omitted: you."),
@@ -122,7 +102,7 @@ class CompanyViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    TenantViewSet,
+    ServiceViewSet,
 ):
     """Customer companies. ``?search=`` looks in name and domain. Not deletable: deals and
     contacts keep pointing at them."""
@@ -130,32 +110,20 @@ class CompanyViewSet(
     queryset = Company.objects.all()
     serializer_class = CompanySerializer
     filterset_class = CompanyFilter
-    filter_backends = FILTER_BACKENDS
+    filter_backends = SEARCH_FILTER_BACKENDS
     search_fields = ["name", "domain"]
     ordering_fields = ["name", "created_at", "id"]
-    policy = {
-        "create": "deals.manage",
-        "update": "deals.manage",
-        "partial_update": "deals.manage",
-    }
-
-    def perform_create(self, serializer):
-        serializer.instance = services.create_company(
-            by=self.membership, data=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_company(
-            by=self.membership, company=serializer.instance, data=serializer.validated_data
-        )
+    create_service = services.create_company
+    update_service = services.update_company
+    instance_arg = "company"
+    write_policy = "deals.manage"
 
 
 # --- Contacts ------------------------------------------------------------------------------
 
 
-class ContactSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
-    scoped_fields = {"company": Company}
-    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.none())
+class ContactSerializer(TenantModelSerializer):
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all())
 
     class Meta:
         model = Contact
@@ -190,7 +158,7 @@ class ContactViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    TenantViewSet,
+    ServiceViewSet,
 ):
     """People at customer companies. ``?search=`` looks in email, first and last name and the
     company's name."""
@@ -198,39 +166,27 @@ class ContactViewSet(
     queryset = Contact.objects.all()
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
-    filter_backends = FILTER_BACKENDS
+    filter_backends = SEARCH_FILTER_BACKENDS
     search_fields = ["email", "first_name", "last_name", "company__name"]
     ordering_fields = ["last_name", "created_at", "id"]
-    policy = {
-        "create": "deals.manage",
-        "update": "deals.manage",
-        "partial_update": "deals.manage",
-    }
-
-    def perform_create(self, serializer):
-        serializer.instance = services.create_contact(
-            by=self.membership, data=serializer.validated_data
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_contact(
-            by=self.membership, contact=serializer.instance, data=serializer.validated_data
-        )
+    create_service = services.create_contact
+    update_service = services.update_contact
+    instance_arg = "contact"
+    write_policy = "deals.manage"
 
 
 # --- Deals ---------------------------------------------------------------------------------
 
 
-class DealSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
+class DealSerializer(TenantModelSerializer):
     """A deal as integrations see it (DESIGN §4 key fields first)."""
 
-    scoped_fields = {"company": Company, "contact": Contact, "owner": Membership}
-    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.none())
+    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all())
     contact = serializers.PrimaryKeyRelatedField(
-        queryset=Contact.objects.none(), allow_null=True, required=False
+        queryset=Contact.objects.all(), allow_null=True, required=False
     )
     owner = serializers.PrimaryKeyRelatedField(
-        queryset=Membership.objects.none(),
+        queryset=Membership.objects.all(),
         allow_null=True,
         required=False,
         help_text=_("Membership id of a sales member; omitted: you."),
@@ -273,13 +229,13 @@ class DealSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
         return attrs
 
 
-class StageChangeSerializer(serializers.ModelSerializer):
+class StageChangeSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = DealStageChange
         fields = ["from_stage", "to_stage", "by", "at", "note"]
 
 
-class DealCollateralUseSerializer(serializers.ModelSerializer):
+class DealCollateralUseSerializer(ReadOnlyModelSerializer):
     title = serializers.CharField(source="collateral.title", read_only=True)
 
     class Meta:
@@ -287,7 +243,9 @@ class DealCollateralUseSerializer(serializers.ModelSerializer):
         fields = ["id", "collateral", "title", "by", "used_at", "stage"]
 
 
-class DealDetailSerializer(DealSerializer):
+class DealDetailSerializer(ReadOnlySerializerMixin, DealSerializer):
+    """A deal with its stage history and the collateral used on it (responses only)."""
+
     stage_changes = StageChangeSerializer(many=True, read_only=True)
     collateral_uses = DealCollateralUseSerializer(many=True, read_only=True)
 
@@ -295,7 +253,7 @@ class DealDetailSerializer(DealSerializer):
         fields = [*DealSerializer.Meta.fields, "stage_changes", "collateral_uses"]
 
 
-class AdvanceSerializer(serializers.Serializer):
+class AdvanceSerializer(TenantSerializer):
     stage = serializers.ChoiceField(
         choices=[(stage.value, stage.label) for stage in OPEN_DEAL_STAGES],
         help_text=_("An open stage; win/ and lose/ close a deal."),
@@ -303,11 +261,11 @@ class AdvanceSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class WinSerializer(serializers.Serializer):
+class WinSerializer(TenantSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class LoseSerializer(serializers.Serializer):
+class LoseSerializer(TenantSerializer):
     reason = serializers.ChoiceField(choices=LostReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     feature_requests = serializers.ListField(
@@ -322,7 +280,7 @@ class LoseSerializer(serializers.Serializer):
     )
 
 
-class OwnMaterialSerializer(serializers.Serializer):
+class OwnMaterialSerializer(TenantSerializer):
     description = serializers.CharField(
         max_length=5000, help_text=_("The material sales used instead of the library's.")
     )
@@ -350,7 +308,7 @@ class DealViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    TenantViewSet,
+    ServiceViewSet,
 ):
     """Deals. Created here they have source ``sales``; the stage changes only through the
     actions (409 on a closed deal). ``?search=`` looks in the deal's name and its company's
@@ -359,13 +317,14 @@ class DealViewSet(
     queryset = Deal.objects.all()
     serializer_class = DealSerializer
     filterset_class = DealFilter
-    filter_backends = FILTER_BACKENDS
+    filter_backends = SEARCH_FILTER_BACKENDS
     search_fields = ["name", "company__name", "company__domain"]
     ordering_fields = ["created_at", "updated_at", "value", "close_date", "closed_at", "id"]
+    create_service = services.open_deal
+    update_service = services.update_deal
+    instance_arg = "deal"
+    write_policy = "deals.manage"
     policy = {
-        "create": "deals.manage",
-        "update": "deals.manage",
-        "partial_update": "deals.manage",
         "advance": "deals.manage",
         "win": "deals.manage",
         "lose": "deals.manage",
@@ -387,25 +346,18 @@ class DealViewSet(
         )
         return Response(DealDetailSerializer(deal, context=self.get_serializer_context()).data)
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        company = data["company"]
-        serializer.instance = services.open_deal(
-            by=self.membership,
-            company=company,
-            name=data.get("name") or "",
-            source=DealSource.SALES,
-            value=data.get("value", 0),
-            kind=data.get("kind", DealKind.NEW),
-            contact=data.get("contact"),
-            owner=data.get("owner"),
-            close_date=data.get("close_date"),
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_deal(
-            by=self.membership, deal=serializer.instance, data=serializer.validated_data
-        )
+    def create_arguments(self, data):
+        # open_deal takes the fields one by one; deals opened here come from sales.
+        return {
+            "company": data["company"],
+            "name": data.get("name") or "",
+            "source": DealSource.SALES,
+            "value": data.get("value", 0),
+            "kind": data.get("kind", DealKind.NEW),
+            "contact": data.get("contact"),
+            "owner": data.get("owner"),
+            "close_date": data.get("close_date"),
+        }
 
     def _act(self, request, serializer_class, service):
         deal = self.get_object()

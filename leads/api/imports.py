@@ -14,7 +14,12 @@ from rest_framework import mixins, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from collab_hub.api import TenantViewSet
+from collab_hub.api import (
+    ReadOnlyModelSerializer,
+    ReadOnlySerializer,
+    TenantSerializer,
+    TenantViewSet,
+)
 from leads.api.capture import ConfiguredRateThrottle
 from leads.models import ImportBatch
 from leads.services import imports
@@ -32,7 +37,7 @@ class LeadImportThrottle(ConfiguredRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class ImportUploadSerializer(TenantSerializer):
     # An empty file reaches the import, which says so in its own words.
     file = serializers.FileField(
         allow_empty_file=True,
@@ -43,7 +48,7 @@ class ImportUploadSerializer(serializers.Serializer):
     )
 
 
-class ImportErrorSerializer(serializers.Serializer):
+class ImportErrorSerializer(ReadOnlySerializer):
     row = serializers.IntegerField(help_text=_("Spreadsheet row number; the header is row 1."))
     column = serializers.CharField(
         allow_blank=True, help_text=_("The column's name in the file; empty for the whole row.")
@@ -51,7 +56,7 @@ class ImportErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ImportBatchSerializer(serializers.ModelSerializer):
+class ImportBatchSerializer(ReadOnlyModelSerializer):
     """A past import as stored: counts and, in detail, the invalid rows' messages."""
 
     created = serializers.IntegerField(source="created_count")

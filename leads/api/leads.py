@@ -5,23 +5,27 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import filters, mixins, serializers
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Membership
-from collab_hub.api import IdFilter, TenantViewSet
+from collab_hub.api import (
+    SEARCH_FILTER_BACKENDS,
+    IdFilter,
+    ReadOnlyModelSerializer,
+    ReadOnlySerializerMixin,
+    ServiceViewSet,
+    TenantModelSerializer,
+    TenantSerializer,
+)
 from leads.models import Campaign, Lead, LeadStatus, LeadTransition, RejectionReason
 from leads.services import lifecycle
 
 
-def _scoped(model, membership):
-    return model.objects.for_org(membership.organization) if membership else model.objects.none()
-
-
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(TenantModelSerializer):
     campaign = serializers.PrimaryKeyRelatedField(
-        queryset=Campaign.objects.none(), allow_null=True, required=False
+        queryset=Campaign.objects.all(), allow_null=True, required=False
     )
     # Empty until the lead is rejected.
     rejection_reason = serializers.ChoiceField(
@@ -45,11 +49,6 @@ class LeadSerializer(serializers.ModelSerializer):
         # The email's uniqueness per organization is checked below, with a clear message.
         validators: list = []
 
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["campaign"].queryset = _scoped(Campaign, self.context.get("membership"))
-        return fields
-
     def validate_email(self, value: str) -> str:
         value = value.strip().lower()
         membership = self.context.get("membership")
@@ -67,43 +66,40 @@ class LeadSerializer(serializers.ModelSerializer):
         return value
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class TransitionSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = LeadTransition
         fields = ["from_status", "to_status", "by", "at", "reason", "note"]
 
 
-class LeadDetailSerializer(LeadSerializer):
+class LeadDetailSerializer(ReadOnlySerializerMixin, LeadSerializer):
+    """A lead with its status history (responses only)."""
+
     transitions = TransitionSerializer(many=True, read_only=True)
 
     class Meta(LeadSerializer.Meta):
         fields = [*LeadSerializer.Meta.fields, "transitions"]
 
 
-class QualifySerializer(serializers.Serializer):
+class QualifySerializer(TenantSerializer):
     owner = serializers.PrimaryKeyRelatedField(
-        queryset=Membership.objects.none(),
+        queryset=Membership.objects.all(),
         required=False,
         allow_null=True,
         help_text=_("A sales member; omitted: the next sales rep in turn."),
     )
 
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["owner"].queryset = _scoped(Membership, self.context.get("membership"))
-        return fields
 
-
-class RejectSerializer(serializers.Serializer):
+class RejectSerializer(TenantSerializer):
     reason = serializers.ChoiceField(choices=RejectionReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(TenantSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class ConvertSerializer(serializers.Serializer):
+class ConvertSerializer(TenantSerializer):
     deal_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
 
@@ -126,7 +122,7 @@ class LeadViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    TenantViewSet,
+    ServiceViewSet,
 ):
     """Leads of the organization. Lifecycle actions answer 409 when the lead's status does
     not allow them. ``?search=`` looks in name, email and company."""
@@ -134,13 +130,12 @@ class LeadViewSet(
     queryset = Lead.objects.select_related("tier", "campaign")
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
-    filter_backends = [
-        django_filters.rest_framework.DjangoFilterBackend,
-        filters.SearchFilter,
-        filters.OrderingFilter,
-    ]
+    filter_backends = SEARCH_FILTER_BACKENDS
     search_fields = ["email", "first_name", "last_name", "company_name"]
     ordering_fields = ["created_at", "score", "sla_due_at", "id"]
+    create_service = lifecycle.create_lead
+    update_service = lifecycle.update_lead
+    instance_arg = "lead"
     policy = {
         "create": "leads.create",
         "update": "leads.update",
@@ -157,17 +152,9 @@ class LeadViewSet(
             return LeadDetailSerializer
         return super().get_serializer_class()
 
-    def perform_create(self, serializer):
-        serializer.instance = lifecycle.create_lead(
-            organization=self.membership.organization,
-            data=serializer.validated_data,
-            by=self.membership,
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = lifecycle.update_lead(
-            by=self.membership, lead=serializer.instance, data=serializer.validated_data
-        )
+    def create_arguments(self, data):
+        # create_lead also serves capture and imports, where no member acts.
+        return {"organization": self.membership.organization, "data": data}
 
     def _act(self, request, serializer_class, service):
         lead = self.get_object()

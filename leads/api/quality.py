@@ -13,7 +13,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from collab_hub.api import IdFilter, TenantViewSet
+from collab_hub.api import IdFilter, ReadOnlyModelSerializer, TenantSerializer, TenantViewSet
 from leads.models import (
     Campaign,
     ComplaintStatus,
@@ -25,11 +25,7 @@ from leads.models import (
 from leads.services import quality
 
 
-def _scoped(model, membership):
-    return model.objects.for_org(membership.organization) if membership else model.objects.none()
-
-
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(ReadOnlyModelSerializer):
     example_leads = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     is_overdue = serializers.SerializerMethodField(
         help_text=_("Open and past the date marketing must answer by.")
@@ -42,41 +38,34 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "filed_at", "due_at", "status", "is_overdue", "answer", "action_taken",
             "answered_by", "answered_at",
         ]  # fmt: skip
-        read_only_fields = fields
 
     def get_is_overdue(self, obj: QualityComplaint) -> bool:
         return obj.status == ComplaintStatus.OPEN and obj.due_at < timezone.now()
 
 
-class FileComplaintSerializer(serializers.Serializer):
+class FileComplaintSerializer(TenantSerializer):
     campaign = serializers.PrimaryKeyRelatedField(
-        queryset=Campaign.objects.none(),
+        queryset=Campaign.objects.all(),
         required=False,
         allow_null=True,
         help_text=_("The campaign the leads came from (or give import_batch)."),
     )
     import_batch = serializers.PrimaryKeyRelatedField(
-        queryset=ImportBatch.objects.none(),
+        queryset=ImportBatch.objects.all(),
         required=False,
         allow_null=True,
         help_text=_("The CSV import the leads came from (or give campaign)."),
     )
     reason = serializers.ChoiceField(choices=RejectionReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    # Leads the member may see: under "own" record visibility another member's lead is as
+    # unknown as a missing one.
     example_leads = serializers.PrimaryKeyRelatedField(
         many=True,
-        queryset=Lead.objects.none(),
+        queryset=Lead.objects.all(),
         required=False,
         help_text=_("Up to 50 leads of that campaign or import that show the problem."),
     )
-
-    def get_fields(self):
-        fields = super().get_fields()
-        membership = self.context.get("membership")
-        fields["campaign"].queryset = _scoped(Campaign, membership)
-        fields["import_batch"].queryset = _scoped(ImportBatch, membership)
-        fields["example_leads"].child_relation.queryset = _scoped(Lead, membership)
-        return fields
 
     def validate_example_leads(self, value: list[Lead]) -> list[Lead]:
         if len(value) > quality.MAX_EXAMPLES:
@@ -94,7 +83,7 @@ class FileComplaintSerializer(serializers.Serializer):
         return attrs
 
 
-class AnswerComplaintSerializer(serializers.Serializer):
+class AnswerComplaintSerializer(TenantSerializer):
     answer = serializers.CharField(max_length=5000, help_text=_("What marketing found."))
     action_taken = serializers.CharField(
         required=False, allow_blank=True, max_length=5000, help_text=_("What changes now.")

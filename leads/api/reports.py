@@ -17,7 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.policy import can
-from collab_hub.api import activate_user_language, api_membership
+from collab_hub.api import (
+    ReadOnlySerializer,
+    TenantSerializer,
+    activate_user_language,
+    api_membership,
+)
 from leads.models import LeadSource, RejectionReason
 from leads.selectors import reports
 
@@ -30,7 +35,7 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # --- Input ---------------------------------------------------------------------------------
 
 
-class ReportQuerySerializer(serializers.Serializer):
+class ReportQuerySerializer(TenantSerializer):
     start = serializers.DateField(
         required=False, help_text=_("First day (YYYY-MM-DD); default: 90 days before end.")
     )
@@ -73,7 +78,7 @@ def validate_range(attrs: dict[str, Any], organization: Any) -> dict[str, Any]:
     return {**attrs, "start": start, "end": end}
 
 
-class ScorecardQuerySerializer(serializers.Serializer):
+class ScorecardQuerySerializer(TenantSerializer):
     month = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -99,7 +104,7 @@ def parse_month(value: str) -> date:
 
 RejectionReasonCountsSerializer = type(
     "RejectionReasonCountsSerializer",
-    (serializers.Serializer,),
+    (ReadOnlySerializer,),
     {
         "__doc__": "How many leads were rejected for each reason (every reason code present).",
         **{
@@ -118,7 +123,7 @@ def _rate(help_text: Any) -> serializers.FloatField:
     return serializers.FloatField(allow_null=True, help_text=help_text)
 
 
-class LeadQualityRowSerializer(serializers.Serializer):
+class LeadQualityRowSerializer(ReadOnlySerializer):
     source = serializers.ChoiceField(
         choices=LeadSource.choices,
         allow_null=True,
@@ -151,7 +156,7 @@ class LeadQualityRowSerializer(serializers.Serializer):
     sla_breach_rate = _rate(_("Breached ÷ MQLs, in percent."))
 
 
-class LeadQualityReportSerializer(serializers.Serializer):
+class LeadQualityReportSerializer(ReadOnlySerializer):
     start = serializers.DateField()
     end = serializers.DateField(help_text=_("Not included."))
     group_by = serializers.ChoiceField(choices=["source", "campaign"])
@@ -160,7 +165,7 @@ class LeadQualityReportSerializer(serializers.Serializer):
     totals = LeadQualityRowSerializer()
 
 
-class TierDeliverySerializer(serializers.Serializer):
+class TierDeliverySerializer(ReadOnlySerializer):
     tier = serializers.IntegerField(allow_null=True, help_text=_("Null: MQLs with no tier."))
     name = serializers.CharField()
     rank = serializers.IntegerField(allow_null=True)
@@ -173,7 +178,7 @@ class TierDeliverySerializer(serializers.Serializer):
     delivered_rate = _rate(_("Delivered ÷ target, in percent."))
 
 
-class DeliveryTotalsSerializer(serializers.Serializer):
+class DeliveryTotalsSerializer(ReadOnlySerializer):
     reps = serializers.IntegerField()
     target = serializers.IntegerField()
     delivered = serializers.IntegerField(help_text=_("Every MQL of the month, with a tier or not."))
@@ -182,12 +187,12 @@ class DeliveryTotalsSerializer(serializers.Serializer):
     delivered_rate = _rate(_("MQLs of a tier ÷ target, in percent."))
 
 
-class MarketingSideSerializer(serializers.Serializer):
+class MarketingSideSerializer(ReadOnlySerializer):
     tiers = TierDeliverySerializer(many=True)
     totals = DeliveryTotalsSerializer()
 
 
-class RepResponseSerializer(serializers.Serializer):
+class RepResponseSerializer(ReadOnlySerializer):
     membership = serializers.IntegerField(allow_null=True, help_text=_("Null: no owner."))
     name = serializers.CharField()
     is_rep = serializers.BooleanField(help_text=_("A current sales rep."))
@@ -202,12 +207,12 @@ class RepResponseSerializer(serializers.Serializer):
     median_response_seconds = serializers.FloatField(allow_null=True)
 
 
-class SalesSideSerializer(serializers.Serializer):
+class SalesSideSerializer(ReadOnlySerializer):
     reps = RepResponseSerializer(many=True)
     totals = RepResponseSerializer()
 
 
-class ScorecardSerializer(serializers.Serializer):
+class ScorecardSerializer(ReadOnlySerializer):
     month = serializers.DateField(help_text=_("First day of the month."))
     end = serializers.DateField(help_text=_("First day of the next month."))
     marketing = MarketingSideSerializer()
