@@ -31,6 +31,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from collab_hub.exceptions import DomainError
+
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
 
@@ -257,6 +259,13 @@ class TenantFormMixin:
             queryset = getattr(field, "queryset", None)
             if queryset is not None and issubclass(queryset.model, TenantModel):
                 field.queryset = queryset.visible_to(membership)
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """Show a service's refusal on the field it names, else above the form: the rules
+        live in the service, the form shows their answer where the member typed."""
+        fields: dict[str, Any] = getattr(self, "fields", {})
+        field = error.field if error.field in fields else None
+        self.add_error(field, str(error.message))  # type: ignore[attr-defined]
 
 
 def tenant_view(

@@ -41,14 +41,6 @@ from leads.models import (
 from leads.services import collateral as collateral_services
 from leads.services import deals as services
 
-
-def _country(value: str) -> str:
-    value = value.strip().upper()
-    if value and (len(value) != 2 or not value.isalpha()):
-        raise serializers.ValidationError(_("Use a two-letter country code, e.g. PL."))
-    return value
-
-
 # --- Companies -----------------------------------------------------------------------------
 
 
@@ -70,22 +62,8 @@ class CompanySerializer(TenantModelSerializer):
             "tier", "owner", "created_at",
         ]  # fmt: skip
         read_only_fields = ["created_at"]
-        # The domain's uniqueness per organization is checked below, with a clear message.
+        # The service normalizes the domain and country and checks the domain is new.
         validators: list = []
-
-    def validate_country(self, value: str) -> str:
-        return _country(value)
-
-    def validate_domain(self, value: str) -> str:
-        domain = services.normalize_domain(value)
-        membership = self.context.get("membership")
-        if domain and membership is not None:
-            clash = Company.objects.for_org(membership.organization).filter(domain__iexact=domain)
-            if self.instance is not None:
-                clash = clash.exclude(pk=self.instance.pk)
-            if clash.exists():
-                raise serializers.ValidationError(_("A company with this domain already exists."))
-        return domain
 
 
 class CompanyFilter(django_filters.FilterSet):
@@ -131,18 +109,8 @@ class ContactSerializer(TenantModelSerializer):
             "id", "company", "first_name", "last_name", "email", "title", "phone", "created_at",
         ]  # fmt: skip
         read_only_fields = ["created_at"]
+        # The service checks the email is new in the organization.
         validators: list = []
-
-    def validate_email(self, value: str) -> str:
-        value = value.strip().lower()
-        membership = self.context.get("membership")
-        if membership is not None:
-            clash = Contact.objects.for_org(membership.organization).filter(email__iexact=value)
-            if self.instance is not None:
-                clash = clash.exclude(pk=self.instance.pk)
-            if clash.exists():
-                raise serializers.ValidationError(_("A contact with this email already exists."))
-        return value
 
 
 class ContactFilter(django_filters.FilterSet):

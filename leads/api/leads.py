@@ -46,24 +46,9 @@ class LeadSerializer(TenantModelSerializer):
             "sla_breached_at", "qualified_at", "responded_at", "rejection_reason",
             "rejection_note", "deal", "created_at", "updated_at",
         ]  # fmt: skip
-        # The email's uniqueness per organization is checked below, with a clear message.
+        # The service checks the email is new in the organization and the country a code
+        # (a refusal names its field, like a validation error).
         validators: list = []
-
-    def validate_email(self, value: str) -> str:
-        value = value.strip().lower()
-        membership = self.context.get("membership")
-        clash = Lead.objects.for_org(membership.organization).filter(email__iexact=value)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError(_("A lead with this email already exists."))
-        return value
-
-    def validate_country(self, value: str) -> str:
-        value = value.strip().upper()
-        if value and (len(value) != 2 or not value.isalpha()):
-            raise serializers.ValidationError(_("Use a two-letter country code, e.g. PL."))
-        return value
 
 
 class TransitionSerializer(ReadOnlyModelSerializer):

@@ -86,22 +86,9 @@ class LeadForm(TenantFormMixin, _LeadModelForm):
         if isinstance(campaign, forms.ModelChoiceField) and campaign.queryset is not None:
             campaign.queryset = campaign.queryset.order_by("name")
 
-    def clean_email(self) -> str:
-        email: str = self.cleaned_data["email"].strip().lower()
-        # Emails are unique in the whole organization, including leads this member cannot see.
-        taken = Lead.objects.for_org(self.membership.organization_id).filter(email__iexact=email)
-        if taken.exists():
-            raise forms.ValidationError(_("A lead with this email already exists."))
-        return email
-
-    def clean_country(self) -> str:
-        value: str = (self.cleaned_data.get("country") or "").strip().upper()
-        if value and (len(value) != 2 or not value.isalpha()):
-            raise forms.ValidationError(_("Use a two-letter country code, e.g. PL."))
-        return value
-
     def validate_unique(self) -> None:
-        # The organization is set by the service; the email check above covers uniqueness.
+        # lifecycle.create_lead checks the email (unique in the whole organization, including
+        # leads this member cannot see) and the country; the view shows its answer per field.
         pass
 
 

@@ -175,6 +175,7 @@ def _check_company(company: Company) -> None:
         raise DomainError(
             _("A company with the domain %(domain)s already exists.") % {"domain": company.domain},
             code="duplicate",
+            field="domain",
         )
 
 
@@ -261,6 +262,7 @@ def _check_contact(contact: Contact) -> None:
         raise DomainError(
             _("A contact with the email %(email)s already exists.") % {"email": contact.email},
             code="duplicate",
+            field="email",
         )
 
 

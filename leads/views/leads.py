@@ -148,7 +148,7 @@ def lead_create(request: TenantRequest) -> HttpResponse:
                 organization=request.organization, data=form.cleaned_data, by=request.membership
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_domain_error(error)
         else:
             messages.success(request, _("%(lead)s was added.") % {"lead": lead})
             return redirect("leads:lead_detail", pk=lead.pk)

@@ -110,3 +110,34 @@ def test_list_query_count_does_not_grow_with_rows(
 def test_outsider_gets_404(api_for, charlie, lead):
     assert api_for(charlie).get(f"/api/v1/leads/{lead.pk}/").status_code == 404
     assert api_for(charlie).post(f"/api/v1/leads/{lead.pk}/disqualify/").status_code == 404
+
+
+def test_the_email_and_country_rules_answer_as_field_errors_with_a_code(api_for, marketer, lead):
+    taken = api_for(marketer).post("/api/v1/leads/", {"email": "jane@prospect.test"})
+    assert taken.status_code == 400
+    body = taken.json()
+    assert (body["code"], body["email"]) == (
+        "duplicate",
+        ["A lead with this email already exists."],
+    )
+    assert Lead.objects.filter(email="jane@prospect.test").count() == 1
+
+    bad_country = api_for(marketer).post(
+        "/api/v1/leads/", {"email": "new@prospect.test", "country": "P1"}
+    )
+    assert (bad_country.status_code, bad_country.json()["code"]) == (400, "invalid_country")
+    assert "country" in bad_country.json()
+    named = api_for(marketer).post(
+        "/api/v1/leads/", {"email": "new@prospect.test", "country": "pl"}
+    )
+    assert (named.status_code, named.json()["country"]) == (201, "PL")
+
+
+def test_changing_a_lead_to_a_taken_email_is_refused(api_for, marketer, lead, org):
+    other = LeadFactory(organization=org, email="other@prospect.test")
+    response = api_for(marketer).patch(
+        f"/api/v1/leads/{other.pk}/", {"email": "JANE@prospect.test"}
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "duplicate")
+    other.refresh_from_db()
+    assert other.email == "other@prospect.test"
