@@ -1,11 +1,11 @@
-from rest_framework import mixins, serializers
+from rest_framework import mixins
 
-from collab_hub.api import TenantViewSet
+from collab_hub.api import ServiceViewSet, TenantModelSerializer
 from tests.scratch_app import services
 from tests.scratch_app.models import Note
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class NoteSerializer(TenantModelSerializer):
     class Meta:
         model = Note
         fields = ["id", "title", "author", "created_at"]
@@ -13,17 +13,14 @@ class NoteSerializer(serializers.ModelSerializer):
 
 
 class NoteViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TenantViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ServiceViewSet
 ):
     queryset = Note.objects.all()
     serializer_class = NoteSerializer
-    policy = {"create": "notes.create"}
     ordering_fields = ["id"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.create_note(
-            by=self.membership, title=serializer.validated_data["title"]
-        )
+    create_service = services.create_note
+    data_arg = None  # create_note(by=, title=)
+    write_policy = "notes.create"
 
 
 ROUTES = [("notes", NoteViewSet, "note")]
