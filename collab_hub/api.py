@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from accounts.models import Membership
 
 
-class IdFilter(django_filters.NumberFilter):
+class IdFilter(django_filters.NumberFilter):  # type: ignore[misc]  # django-filter is untyped
     """Filter by a related row's id; anything but a positive 64-bit integer is a 400."""
 
     field_class = forms.IntegerField
@@ -113,7 +113,8 @@ class PolicyPermission(permissions.BasePermission):
         action = getattr(view, "action", None)
         policy = getattr(view, "policy", {})
         if action in policy:
-            return policy[action]
+            rule: str = policy[action]
+            return rule
         if action in ("list", "retrieve", "metadata") or action in getattr(
             view, "open_actions", ()
         ):
@@ -133,7 +134,7 @@ class PolicyPermission(permissions.BasePermission):
         return rule is None or can(view.membership, rule, obj)
 
 
-class TenantViewSet(viewsets.GenericViewSet):
+class TenantViewSet(viewsets.GenericViewSet[Any]):
     """Base of every organization-scoped API viewset.
 
     Subclasses set ``queryset`` (unscoped, with its joins); this class owns
@@ -172,13 +173,17 @@ class TenantViewSet(viewsets.GenericViewSet):
             self.membership = api_membership(request)
             request.membership = self.membership
 
-    def get_queryset(self) -> models.QuerySet:
+    def get_queryset(self) -> models.QuerySet[Any]:
+        # The class attribute as declared (read on the class: the stubs see a descriptor).
+        base: Any = type(self).queryset
         if getattr(self, "swagger_fake_view", False):
-            return self.queryset.none()
-        return self.queryset.all().visible_to(self.membership)
+            empty: models.QuerySet[Any] = base.none()
+            return empty
+        scoped: models.QuerySet[Any] = base.all().visible_to(self.membership)
+        return scoped
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         context["membership"] = getattr(self, "membership", None)
         return context
 
@@ -482,7 +487,9 @@ def schema_doc_excludes() -> list[type]:
     ]
 
 
-def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool):
+def document_error_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
     """drf-spectacular post-processing hook: add the shared error shape to every operation."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = {
@@ -525,7 +532,11 @@ def api_bad_request(request: Any, exception: Exception | None = None) -> Any:
     from django.views.defaults import bad_request
 
     return _json_or_page(
-        request, 400, _("Bad request."), "bad_request", lambda: bad_request(request, exception)
+        request,
+        400,
+        _("Bad request."),
+        "bad_request",
+        lambda: bad_request(request, exception or Exception()),
     )
 
 
@@ -537,7 +548,7 @@ def api_permission_denied(request: Any, exception: Exception | None = None) -> A
         403,
         _("Permission denied."),
         "permission_denied",
-        lambda: permission_denied(request, exception),
+        lambda: permission_denied(request, exception or Exception()),
     )
 
 

@@ -1,5 +1,9 @@
 """API: the activity feed, the member's notifications, and discussion threads."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
@@ -83,7 +87,9 @@ class CommentSerializer(TenantModelSerializer):
     author = ActorField(read_only=True)
     target_type = TargetTypeField(help_text=_('"app_label.model", e.g. "leads.lead".'))
     target_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    mentions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    mentions: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = Comment

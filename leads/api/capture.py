@@ -46,7 +46,8 @@ class ConfiguredRateThrottle(SimpleRateThrottle):
     default_rate = "60/min"
 
     def get_rate(self) -> str:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or self.default_rate
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return str(rate) if rate else self.default_rate
 
 
 class CaptureKeyThrottle(ConfiguredRateThrottle):

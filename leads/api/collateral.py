@@ -102,7 +102,7 @@ class FiguresSerializer(ReadOnlySerializer):
     key = serializers.CharField(
         allow_null=True, help_text=_("Tier id or stage; null: no tier / overall.")
     )
-    label = serializers.CharField(allow_blank=True)
+    label = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # a declared field, moved off the class by DRF's metaclass
     uses = serializers.IntegerField()
     won = serializers.IntegerField()
     lost = serializers.IntegerField()

@@ -62,7 +62,7 @@ class ImportBatchSerializer(ReadOnlyModelSerializer):
     created = serializers.IntegerField(source="created_count")
     updated = serializers.IntegerField(source="updated_count")
     invalid_rows = serializers.IntegerField(source="error_count")
-    errors = ImportErrorSerializer(many=True)
+    errors = ImportErrorSerializer(many=True)  # type: ignore[assignment]  # a declared field, moved off the class by DRF's metaclass
     error_rows_not_shown = serializers.SerializerMethodField(
         help_text=_("Invalid rows beyond the first 1000, counted but without messages.")
     )

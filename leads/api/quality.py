@@ -4,6 +4,8 @@ organization reads them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -26,7 +28,9 @@ from leads.services import quality
 
 
 class ComplaintSerializer(ReadOnlyModelSerializer):
-    example_leads = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    example_leads: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     is_overdue = serializers.SerializerMethodField(
         help_text=_("Open and past the date marketing must answer by.")
     )

@@ -124,7 +124,7 @@ def _rate(help_text: Any) -> serializers.FloatField:
 
 
 class LeadQualityRowSerializer(ReadOnlySerializer):
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a declared field, moved off the class by DRF's metaclass
         choices=LeadSource.choices,
         allow_null=True,
         help_text=_("The source of this row (grouped by source); null otherwise."),
@@ -133,7 +133,7 @@ class LeadQualityRowSerializer(ReadOnlySerializer):
         allow_null=True,
         help_text=_("The campaign of this row (grouped by campaign); null for no campaign."),
     )
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, moved off the class by DRF's metaclass
     is_total = serializers.BooleanField()
     leads = serializers.IntegerField(help_text=_("Leads created in the range."))
     mqls = serializers.IntegerField(help_text=_("Of those, ever marketing qualified."))
@@ -237,7 +237,7 @@ class ReportView(APIView):
     def check_permissions(self, request: Any) -> None:
         super().check_permissions(request)
         if not can(self.membership, "reports.view"):
-            self.permission_denied(request, message=_("Reports are for managers and admins."))
+            self.permission_denied(request, message=str(_("Reports are for managers and admins.")))
 
 
 class LeadQualityReportView(ReportView):
