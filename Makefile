@@ -1,7 +1,8 @@
 # Collab Hub — everything a developer runs. Needs only GNU make and Python 3.11+.
 #
 #   make run     set up (venv, install, translations, migrate, demo data) and serve on :8000
-#   make test    set up the same way and run the test suite (ARGS="-k demo -x" passes through)
+#   make test    set up the same way and run the fast tests (ARGS="-k demo -x" passes through)
+#   make test-all the same with the `slow` tests too: fuzzing, demo runs, browser, over 1 s
 #
 # PYTHON picks the interpreter that creates the virtual environment: make PYTHON=python3.12 run
 
@@ -10,6 +11,11 @@ VENV ?= .venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 ARGS ?=
+# Tests: MARK adds a marker expression (pytest takes one -m, so not in ARGS): MARK="not postgres".
+# WORKERS is pytest-xdist's -n: a process per CPU, or 0 for one process (--pdb, -s). The tests
+# clear the cache, which with REDIS_URL is one Redis for every worker: then they run in one.
+MARK ?=
+WORKERS ?= $(if $(REDIS_URL),0,auto)
 
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
@@ -24,7 +30,7 @@ DEMO_LOGIN := admin@demo.collabhub.test
 DEMO_PASSWORD := demo-pass-2026
 
 .DEFAULT_GOAL := help
-.PHONY: help install messages run test lint fmt migrate demo worker beat clean distclean
+.PHONY: help install messages run test test-all lint translations fmt migrate demo worker beat clean distclean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,13 +64,29 @@ run: install messages ## Set everything up and serve the app on http://127.0.0.1
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test: install messages ## Run the test suite (extra pytest arguments: ARGS="...")
-	$(BIN)/pytest $(ARGS)
+# worksteal: a worker that runs out takes tests queued for the other, so both end together.
+XDIST := -n $(WORKERS)$(if $(filter 0,$(WORKERS)),, --dist worksteal)
+# Without slow tests the fuzzing module is not even collected (tests/conftest.py), and nothing
+# else uses the schemathesis and hypothesis plugins: not loading them saves each process ~1.5 s.
+FAST_SUITE := -m "not slow$(if $(MARK), and ($(MARK)))" -p no:schemathesis -p no:hypothesispytest
+NO_M_IN_ARGS = $(if $(filter -m -m%,$(ARGS)),$(error Select by marker with MARK="...", not -m))
 
-lint: install ## ruff check, ruff format --check, and no missing migrations
+test: install messages ## Run the fast tests, all but the `slow` ones (ARGS="...", MARK, WORKERS)
+	$(NO_M_IN_ARGS)$(BIN)/pytest $(XDIST) $(FAST_SUITE) $(ARGS)
+
+test-all: install messages ## Run every test, slow ones included (ARGS, MARK, WORKERS as for test)
+	$(NO_M_IN_ARGS)$(BIN)/pytest $(XDIST) $(if $(MARK),-m "$(MARK)") $(ARGS)
+
+lint: install ## ruff, no missing migrations, import contracts, mypy (vs its baseline), djlint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/lint-imports
+	$(BIN)/mypy collab_hub accounts leads | $(BIN)/mypy-baseline filter --sort-baseline
+	$(BIN)/djlint --lint templates tests/scratch_app/templates
+
+translations: install ## Extract new strings into locale/pl/LC_MESSAGES/django.po (then translate them)
+	$(MANAGE) makemessages -l pl --no-obsolete -i ".venv/*" -i "tests/*" -i "static/*" -i "benchmarks/*"
 
 fmt: install ## Fix what ruff can fix and format the code
 	$(BIN)/ruff check --fix .

@@ -20,6 +20,32 @@ def pytest_configure(config):
     _compile_translations(settings.LOCALE_PATHS)
 
 
+# Importing the schema-fuzzing module generates the whole OpenAPI schema and a hundred cases
+# (about ten seconds): a run that leaves ``slow`` tests out (``make test``) skips the import.
+COLLECTED_ONLY_WITH_SLOW = {"test_api_schema_fuzz.py"}
+
+
+def pytest_ignore_collect(collection_path, config):
+    if collection_path.name in COLLECTED_ONLY_WITH_SLOW and not _may_select(
+        config, {"slow", "django_db", "hypothesis"}
+    ):
+        return True
+    return None
+
+
+def _may_select(config, markers: set[str]) -> bool:
+    """Whether the ``-m`` expression selects a test carrying exactly ``markers``."""
+    expression = config.getoption("markexpr")
+    if not expression:
+        return True
+    try:
+        from _pytest.mark.expression import Expression
+
+        return Expression.compile(expression).evaluate(lambda name, **kwargs: name in markers)
+    except Exception:  # pytest's internals moved: collect, and let -m deselect as usual
+        return True
+
+
 def _compile_translations(locale_paths) -> None:
     """Compile .po catalogues whose .mo is missing or stale (``make`` does the same)."""
     from pathlib import Path
@@ -34,8 +60,11 @@ def _compile_translations(locale_paths) -> None:
                 continue
             with po_path.open("rb") as po_file:
                 catalog = read_po(po_file)
-            with mo_path.open("wb") as mo_file:
+            # Written aside and renamed: parallel test processes never read half a catalogue.
+            partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.tmp")
+            with partial.open("wb") as mo_file:
                 write_mo(mo_file, catalog)
+            partial.replace(mo_path)
 
 
 def skip_or_fail(reason: str) -> None:

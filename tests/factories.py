@@ -37,16 +37,11 @@ def register(model_factory):
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     full_name = factory.Faker("name")
-    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
-
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    # Hashed before the INSERT (``UserFactory(password="…")`` is hashed too): one query a user.
+    password = factory.django.Password(TEST_PASSWORD)
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -158,13 +153,16 @@ def member_of(
 def organization_with_departments(**fields) -> Organization:
     """An organization with the four standard departments, as sign-up creates it."""
     organization = OrganizationFactory(**fields)
-    for kind in (
-        DepartmentKind.SALES,
-        DepartmentKind.MARKETING,
-        DepartmentKind.PRODUCT,
-        DepartmentKind.CS,
-    ):
-        DepartmentFactory(organization=organization, kind=kind)
+    # A new organization has no departments yet: one INSERT instead of a get_or_create each.
+    Department.objects.bulk_create(
+        DepartmentFactory.build(organization=organization, kind=kind)
+        for kind in (
+            DepartmentKind.SALES,
+            DepartmentKind.MARKETING,
+            DepartmentKind.PRODUCT,
+            DepartmentKind.CS,
+        )
+    )
     return organization
 
 

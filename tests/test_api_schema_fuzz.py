@@ -8,6 +8,9 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
+# ~95 generated cases of 1-5 s each: `make test-all` and CI, not `make test`.
+pytestmark = pytest.mark.slow
+
 # Loading the schema needs no database: it is generated from the code.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 

@@ -180,6 +180,7 @@ def test_dockerfile_builds_a_non_root_gunicorn_image_with_static_files():
     assert "collab_hub.wsgi" in dockerfile
 
 
+@pytest.mark.slow  # starts a second Python that imports Django and every app
 def test_check_deploy_is_clean_with_production_settings():
     # A clean environment: production defaults must hold on their own, not thanks to this
     # process's variables (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, for one).

@@ -68,6 +68,7 @@ def test_every_page_with_an_object_id_is_mapped_for_the_harness():
     assert unmapped_pages() == []
 
 
+@pytest.mark.slow  # ~2 s: every page, as owner and outsider; each page's own tests check it too
 def test_every_page_is_isolated_between_organizations(client, owner_admin, outsider):
     from tests.isolation import probe_pages
 

@@ -15,7 +15,8 @@ from accounts.management.commands.demo import (
 from accounts.models import Department, Invitation, Membership, Organization, Role, User
 from collab_hub.notifications.models import ActivityEvent, Comment, Notification
 
-pytestmark = pytest.mark.django_db
+# Each test seeds the demo organization (about a second): `make test-all` and CI.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def run_demo(*args: str) -> str:

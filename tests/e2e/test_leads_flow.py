@@ -11,7 +11,7 @@ from accounts.models import DepartmentKind, Role
 from leads.models import Lead, LeadStatus
 from tests.factories import TEST_PASSWORD, member_of, organization_with_departments
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CSV = (
     b"Email;First name;Last name;Company;Country\r\n"

@@ -7,7 +7,7 @@ import pytest
 from accounts.models import DepartmentKind, Role
 from tests.factories import TEST_PASSWORD, member_of, organization_with_departments
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PASSWORD = "a-Strong-pass-123"
 DEPARTMENTS = ["Sales", "Marketing", "Product", "Customer success"]

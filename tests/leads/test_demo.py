@@ -13,7 +13,7 @@ from django.db.models import F, Max, Min
 from accounts.models import Organization
 from leads.models import CollateralUse, ContentRequest, Deal, Lead, QualityComplaint
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def counts():
