@@ -64,6 +64,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
     response = exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        # A validation error raised without a field (a filter's, a parser's) is a bare list:
+        # every error under /api/ keeps the documented shape, detail and code.
+        response.data = {"detail": " ".join(str(item) for item in response.data), "code": "invalid"}
     wait = getattr(exc, "wait", None)
     if response is not None and isinstance(exc, exceptions.Throttled) and wait:
         response.data["detail"] = _("Too many requests; retry in %(seconds)d seconds.") % {
