@@ -283,3 +283,32 @@ class Invitation(TenantModel):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and not self.is_expired
+
+
+class IdempotencyRecord(TenantModel):
+    """A POST seen with an ``Idempotency-Key`` and the answer it got (``collab_hub.idempotency``).
+
+    ``scope`` says whose key it is: keys are unique per client (a person, an API key, a
+    public capture form), so two integrations may use the same key for different requests.
+    """
+
+    scope = models.CharField(max_length=64, default="")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(
+        max_length=64, help_text=_("SHA-256 of the method, path and request body.")
+    )
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "organization", "scope", "key", name="idempotency_key_unique_per_client"
+            )
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -463,26 +463,6 @@ class LeadTransition(TenantModel):
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
-class IdempotencyRecord(TenantModel):
-    """A capture request seen with an ``Idempotency-Key`` and the answer it got."""
-
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text=_("SHA-256 of the request body."))
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    completed_at = models.DateTimeField(null=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint("organization", "key", name="idempotency_key_unique_per_org")
-        ]
-        indexes = [models.Index(fields=["created_at"])]
-
-    def __str__(self) -> str:
-        return self.key
-
-
 # --- Accounts and deals --------------------------------------------------------------------
 
 

@@ -30,9 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.models import Organization
+from accounts.models import IdempotencyRecord, Organization
 from collab_hub.exceptions import DomainError
-from leads.models import Campaign, IdempotencyRecord, Lead, LeadSource
+from leads.models import Campaign, Lead, LeadSource
 from leads.services import lifecycle
 from leads.services.countries import clean_country, country_code
 
@@ -279,11 +279,13 @@ def _claim(
         try:
             with transaction.atomic():
                 return IdempotencyRecord.objects.create(
-                    organization=organization, key=key, fingerprint=fingerprint
+                    organization=organization, scope="capture", key=key, fingerprint=fingerprint
                 )
         except IntegrityError:
             pass
-        record = IdempotencyRecord.objects.for_org(organization).filter(key=key).first()
+        record = (
+            IdempotencyRecord.objects.for_org(organization).filter(scope="capture", key=key).first()
+        )
         if record is None:
             # The first request crashed and gave its key back meanwhile: claim it again.
             continue

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from leads.models import IdempotencyRecord, Lead
+from accounts.models import IdempotencyRecord
+from leads.models import Lead
 from tests.conftest import skip_or_fail
 from tests.factories import organization_with_departments
 

@@ -11,11 +11,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import DepartmentKind, Role
+from accounts.models import DepartmentKind, IdempotencyRecord, Role
 from collab_hub.celery import app as celery_app
 from collab_hub.notifications.models import ActivityEvent, Notification
 from leads import tasks
-from leads.models import IdempotencyRecord, Lead, LeadStatus, QualityComplaint
+from leads.models import Lead, LeadStatus, QualityComplaint
 from leads.services import scoring
 from tests.factories import (
     CampaignFactory,
