@@ -245,13 +245,17 @@ def _delete_selected_through_service(
 
 
 def scoped_choices(related: type[models.Model], organization: Organization) -> models.QuerySet:
-    """Rows of ``related`` that an organization's forms may point at."""
+    """Rows of ``related`` that an organization's forms may point at: never the API keys'
+    integration memberships or their service users (a lead's owner is a person)."""
     from django.contrib.auth import get_user_model
 
     if issubclass(related, TenantModel):
-        return related.objects.for_org(organization)
+        rows = related.objects.for_org(organization)
+        return rows.people() if hasattr(rows, "people") else rows
     if related is get_user_model():
-        return related.objects.filter(memberships__organization=organization).distinct()
+        return related.objects.filter(
+            memberships__organization=organization, memberships__is_integration=False
+        ).distinct()
     if related._meta.label == "accounts.Organization":
         return related.objects.filter(pk=organization.pk)
     return related._default_manager.all()

@@ -37,7 +37,8 @@ from rest_framework import exceptions, filters, mixins, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from collab_hub.filters import TenantFilterBackend, visible_choices
+from collab_hub import idempotency
+from collab_hub.filters import OrderingFilter, TenantFilterBackend, visible_choices
 from collab_hub.tenancy import HEADER, SESSION_KEY, memberships_of
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class IdFilter(django_filters.NumberFilter):  # type: ignore[misc]  # django-fil
 
 
 # Filter backends of a viewset with ``?search=`` (the defaults have no SearchFilter).
-SEARCH_FILTER_BACKENDS = [TenantFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+SEARCH_FILTER_BACKENDS = [TenantFilterBackend, filters.SearchFilter, OrderingFilter]
 
 
 def activate_user_language(request: Any) -> None:
@@ -105,9 +106,26 @@ class PolicyPermission(permissions.BasePermission):
     ``policy = {"create": "departments.manage", "destroy": ...}``: actions not named are
     open to every member (reads); writes must be named, or they are refused, so a new
     endpoint is closed until someone decides who may use it.
+
+    A request authenticated by an organization API key must also have the scope: ``read``
+    for a GET, ``<area>:write`` for any other method, the area being the app that registered
+    the viewset (``area_of``); else 403 ``insufficient_scope``
+    (``accounts.authentication.require_scope``).
     """
 
     message = _("Your role does not allow this action.")
+
+    @staticmethod
+    def area_of(view: Any) -> str:
+        """The app that registered the view's viewset (``register_api``), else the app whose
+        module defines it (a viewset mounted as a plain URL)."""
+        from django.apps import apps
+
+        for _prefix, viewset, _basename, app in _routes:
+            if type(view) is viewset:
+                return app
+        config = apps.get_containing_app_config(type(view).__module__)
+        return config.label if config is not None else ""
 
     def _action_rule(self, view: Any) -> str | None:
         action = getattr(view, "action", None)
@@ -122,8 +140,10 @@ class PolicyPermission(permissions.BasePermission):
         return "organization.configure" if action else None
 
     def has_permission(self, request: Any, view: Any) -> bool:
+        from accounts.authentication import require_scope
         from accounts.policy import can
 
+        require_scope(request, area=self.area_of(view))
         rule = self._action_rule(view)
         return rule is None or can(view.membership, rule)
 
@@ -172,6 +192,12 @@ class TenantViewSet(viewsets.GenericViewSet[Any]):
             activate_user_language(request)
             self.membership = api_membership(request)
             request.membership = self.membership
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Every create and POST action honours Idempotency-Key, once the caller is known and
+        # allowed: the organization and the client scope the key.
+        idempotency.honour_key(self, request)
 
     def get_queryset(self) -> models.QuerySet[Any]:
         # The class attribute as declared (read on the class: the stubs see a descriptor).
@@ -454,71 +480,6 @@ def api_urls() -> list[Any]:
     return list(_urls)
 
 
-# Error statuses any operation may answer (DESIGN §4), documented once for every operation.
-_ERROR_RESPONSES = {
-    "400": _("Invalid input: field messages, or detail and code."),
-    "401": _("Not authenticated."),
-    "403": _("Allowed to see, not to act."),
-    "404": _("Missing, or in another organization."),
-    "429": _("Throttled; see the Retry-After header."),
-}
-_WRITE_ERROR_RESPONSES = {
-    "409": _("Illegal state transition or conflicting request; see code."),
-    "415": _("Unsupported or malformed request body."),
-}
-
-
-def schema_doc_excludes() -> list[type]:
-    """drf-spectacular's ``GET_LIB_DOC_EXCLUDES``: the bases here document themselves, not
-    the endpoints and components built on them, so their docstrings stay out of the schema."""
-    from drf_spectacular.plumbing import get_lib_doc_excludes
-
-    return [
-        *get_lib_doc_excludes(),  # type: ignore[no-untyped-call]
-        TenantViewSet,
-        ServiceViewSet,
-        SoftDestroyModelMixin,
-        TenantSerializerMixin,
-        TenantSerializer,
-        TenantModelSerializer,
-        ReadOnlySerializerMixin,
-        ReadOnlySerializer,
-        ReadOnlyModelSerializer,
-    ]
-
-
-def document_error_responses(
-    result: dict[str, Any], generator: Any, request: Any, public: bool
-) -> dict[str, Any]:
-    """drf-spectacular post-processing hook: add the shared error shape to every operation."""
-    components = result.setdefault("components", {}).setdefault("schemas", {})
-    components["Error"] = {
-        "type": "object",
-        "description": "An error. Validation errors map field names to lists of messages.",
-        "properties": {
-            "detail": {"type": "string"},
-            "code": {"type": "string"},
-        },
-        "additionalProperties": True,
-    }
-    reference = {"$ref": "#/components/schemas/Error"}
-    for path_item in result.get("paths", {}).values():
-        for method, operation in path_item.items():
-            errors = dict(_ERROR_RESPONSES)
-            if method in ("post", "put", "patch", "delete"):
-                errors.update(_WRITE_ERROR_RESPONSES)
-            responses = operation.setdefault("responses", {})
-            for status_code, description in errors.items():
-                responses.setdefault(
-                    status_code,
-                    {
-                        "description": str(description),
-                        "content": {"application/json": {"schema": reference}},
-                    },
-                )
-    return result
-
-
 def _json_or_page(request: Any, status: int, detail: Any, code: str, page: Any) -> Any:
     """Error pages: JSON under /api/ (integrations parse it), Django's HTML page elsewhere."""
     from django.http import JsonResponse
@@ -566,3 +527,41 @@ def api_server_error(request: Any) -> Any:
     return _json_or_page(
         request, 500, _("Server error."), "server_error", lambda: server_error(request)
     )
+
+
+def api_unknown_path(request: Any, path: str = "") -> Any:
+    """The last pattern under ``/api/``: a path no API route matches (an unknown resource, a
+    non-numeric id) is a JSON 404, with ``DEBUG`` on too, where Django would answer its HTML
+    debug page instead of ``handler404``.
+
+    A GET or HEAD without the trailing slash of an existing route is redirected, as Django's
+    ``APPEND_SLASH`` does for pages; other methods get the 404 naming the right path (a
+    redirect would turn the POST into a GET).
+    """
+    from django.conf import settings
+    from django.http import HttpResponsePermanentRedirect, JsonResponse
+    from django.urls import Resolver404, resolve
+
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        try:
+            match = resolve(f"{request.path_info}/", getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_unknown_path:
+            target = f"{request.path}/"
+            if request.method in ("GET", "HEAD"):
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
+            return JsonResponse(
+                {
+                    "detail": str(_("Not found. Did you mean %(path)s?") % {"path": target}),
+                    "code": "not_found",
+                },
+                status=404,
+            )
+    return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=404)
+
+
+# No session form posts here; without the exemption a POST with a session cookie would get
+# Django's HTML CSRF page instead of the JSON 404.
+api_unknown_path.csrf_exempt = True  # type: ignore[attr-defined]

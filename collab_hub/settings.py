@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # RateLimit / RateLimit-Policy on responses of throttled API views (collab_hub.throttling).
+    "collab_hub.throttling.RateLimitHeadersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -155,10 +157,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Every 5 minutes: MQLs past their response deadline are flagged (once) and the owner,
     # sales managers and marketing told; a breach found within minutes is still actionable.
     "flag-lead-sla-breaches": {"task": "leads.tasks.flag_sla_breaches", "schedule": 300.0},
-    # Hourly: forget capture Idempotency-Key records older than 48 hours (keys are honoured
-    # for at least 24), so the table stays small.
+    # Hourly: forget Idempotency-Key records (every API client's and the capture forms')
+    # older than 48 hours (keys are honoured for at least 24), so the table stays small.
     "delete-expired-idempotency-keys": {
-        "task": "leads.delete_expired_idempotency_keys",
+        "task": "accounts.tasks.delete_expired_idempotency_keys",
         "schedule": 3600.0,
     },
     # Hourly: open lead-quality complaints past their answer date are flagged (once) and the
@@ -242,7 +244,10 @@ STORAGES = {
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Personal tokens (scripts): Authorization: Token <token>.
         "rest_framework.authentication.TokenAuthentication",
+        # Organization API keys (integrations): Authorization: Bearer <key>.
+        "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -250,18 +255,27 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         # django-filter whose model choices are the member's rows (a foreign id is a 400).
         "collab_hub.filters.TenantFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        # ?ordering= always ending in id; unknown keys are a 400 (cursors page by it).
+        "collab_hub.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "collab_hub.exceptions.api_exception_handler",
+    # Request bodies are JSON (size and depth bounded); views that take a file upload or a
+    # website's form post add collab_hub.parsers.MultiPartParser / FormParser themselves.
+    "DEFAULT_PARSER_CLASSES": ["collab_hub.parsers.JSONParser"],
+    # DRF's throttles plus the RateLimit / RateLimit-Policy headers (IETF draft).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "collab_hub.throttling.AnonRateThrottle",
+        "collab_hub.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "120/min"),
         "user": os.environ.get("THROTTLE_USER", "1200/min"),
+        # The token endpoint per client address, and per account (the email asked for) from
+        # any address; failed passwords also count toward the login page's lock
+        # (ACCOUNT_RATE_LIMITS["login_failed"]), which the endpoint honours.
         "token": os.environ.get("THROTTLE_TOKEN", "10/min"),
+        "token_account": os.environ.get("THROTTLE_TOKEN_ACCOUNT", "20/hour"),
         # Public lead capture: per form (capture key) and per client address.
         "capture_key": os.environ.get("THROTTLE_CAPTURE_KEY", "600/min"),
         "capture_ip": os.environ.get("THROTTLE_CAPTURE_IP", "30/min"),
@@ -273,12 +287,29 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Request body limits (collab_hub/parsers.py; the README's error contract): JSON and form
+# bodies up to 1 MB (100 leads with every field at its longest: about 130 KB), nested at
+# most 64 levels; multipart uploads (CSV import, collateral) up to 26 MB: a 25 MB file
+# (collateral's limit; 100,000 CSV rows are about 11 MB) and its fields. Larger is a 413,
+# deeper a 400.
+API_MAX_BODY_BYTES = 1024 * 1024
+API_MAX_UPLOAD_BYTES = 26 * 1024 * 1024
+API_MAX_JSON_DEPTH = 64
+# Django's limits for every form (pages too): the fields of a form other than its files, and
+# how many fields and files one request may send (over them: a 413 / 400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 SPECTACULAR_SETTINGS = {
     "TITLE": "Collab Hub API",
     "DESCRIPTION": (
         "Lead qualification, feature requests, handoffs, feedback and the shared goal. "
         "Authenticate with `POST /api/v1/auth/token/`, then send `Authorization: Token <token>`; "
-        "choose the organization with `X-Organization: <slug>` when you belong to several."
+        "choose the organization with `X-Organization: <slug>` when you belong to several. "
+        "Integrations use an organization API key: `Authorization: Bearer <key>`. Request "
+        "bodies are JSON (multipart only where a file is uploaded). Every error is JSON with "
+        "`detail` and a stable `code` (validation errors add field messages); a 429 says when "
+        "to retry in `Retry-After`, and `RateLimit`/`RateLimit-Policy` describe the limits."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -286,8 +317,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Loads collab_hub/schema.py (and its extensions) before the first view is described.
+    "DEFAULT_GENERATOR_CLASS": "collab_hub.schema.SchemaGenerator",
     # Docstrings of the API's base classes describe the bases, not each endpoint.
-    "GET_LIB_DOC_EXCLUDES": "collab_hub.api.schema_doc_excludes",
+    "GET_LIB_DOC_EXCLUDES": "collab_hub.schema.schema_doc_excludes",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # One name per vocabulary, however many fields use it (status, from_status, to_status…).
     "ENUM_NAME_OVERRIDES": {
@@ -300,10 +333,15 @@ SPECTACULAR_SETTINGS = {
         "DealKindEnum": "leads.models.DealKind",
         "RoleEnum": "accounts.models.Role",
         "DepartmentKindEnum": "accounts.models.DepartmentKind",
+        "ApiKeyStatusEnum": "accounts.models.ApiKeyStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "collab_hub.api.document_error_responses",
+        "collab_hub.schema.document_error_responses",
+        # X-Organization on every member's operation; ids typed as integers.
+        "collab_hub.schema.document_parameters",
+        # Idempotency-Key (and its 422) on every POST of the API base.
+        "collab_hub.idempotency.document_idempotency_key",
     ],
 }
 

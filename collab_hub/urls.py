@@ -3,10 +3,10 @@ the routes the apps registered (``collab_hub.api.register_api``), the admin and 
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from collab_hub.api import api_urls, build_router
+from collab_hub.api import api_unknown_path, api_urls, build_router
 
 api_v1 = [
     *api_urls(),
@@ -24,6 +24,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last under /api/: any other path (an unknown resource, a non-numeric id) is a JSON 404,
+    # with DEBUG on as well (Django's debug 404 page would be HTML).
+    re_path(r"^api/(?P<path>.*)$", api_unknown_path, name="api-unknown-path"),
 ]
 
 handler400 = "collab_hub.api.api_bad_request"

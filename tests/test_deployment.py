@@ -191,6 +191,9 @@ def test_check_deploy_is_clean_with_production_settings():
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="example.com",
     )
+    # A deployment shares one cache between its processes (collab_hub.W001 otherwise);
+    # ``check`` does not connect to it.
+    environment.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
@@ -16,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from collab_hub.api import (
+    IdFilter,
     ReadOnlyModelSerializer,
     ReadOnlySerializer,
     TenantModelSerializer,
@@ -132,16 +134,38 @@ TARGET_PARAMETERS = [
 ]
 
 
+class EventFilter(django_filters.FilterSet):
+    after = IdFilter(
+        field_name="id",
+        lookup_expr="gt",
+        min_value=0,
+        label=_("Only events after this id, oldest first: the last id you saw, to resume."),
+    )
+
+    class Meta:
+        model = ActivityEvent
+        fields = ["verb"]
+
+
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """What happened in the organization, newest first.
 
     ``?verb=comment.posted``; ``?target_type=accounts.department&target_id=3`` for one record.
+    ``?after=<id>``: the events after that id, oldest first (ascending id, by cursor), so a
+    consumer resumes from the last id it saw.
     """
 
     queryset = ActivityEvent.objects.select_related("actor__user")
     serializer_class = EventSerializer
-    filterset_fields = ["verb"]
+    filterset_class = EventFilter
     ordering_fields = ["id", "created_at"]
+
+    @property
+    def ordering(self) -> list[str]:
+        # A feed read from a point on is read oldest first; otherwise newest first.
+        request = getattr(self, "request", None)
+        resuming = request is not None and "after" in getattr(request, "query_params", {})
+        return ["id"] if resuming else ["-id"]
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
