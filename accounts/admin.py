@@ -1,10 +1,21 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import Department, Invitation, Membership, Organization, User
+from accounts.models import (
+    ApiKey,
+    ApiKeyStatus,
+    Department,
+    Invitation,
+    Membership,
+    Organization,
+    User,
+)
 from collab_hub.admin import OrganizationAdminAccess, TenantAdmin
 from collab_hub.exceptions import DomainError
 
@@ -115,6 +126,11 @@ class MembershipAdmin(TenantAdmin):
     # Members are deactivated, never deleted: their history stays attributed.
     deletes = False
 
+    def get_queryset(self, request):
+        # API keys' integration memberships are managed with their keys (API keys page).
+        people: Any = super().get_queryset(request)
+        return people.filter(is_integration=False)
+
     def get_readonly_fields(self, request, obj=None):
         return ["user"]
 
@@ -181,5 +197,87 @@ class InvitationAdmin(TenantAdmin):
             services.revoke_invitation(by=request.membership, invitation=invitation)
             revoked += 1
         self.message_user(request, _("%(count)d invitations revoked.") % {"count": revoked})
+
+    actions = ["revoke"]
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every key reads; tick the areas it may also write."),
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "scopes", "expires_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scopes: Any = self.fields["scopes"]
+        scopes.choices = [(scope, scope) for scope in services.api_key_scopes()]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(TenantAdmin):
+    """Organization API keys: created here (the key is shown once, in a message), renamed,
+    re-scoped, and revoked (action below), all through the services as in the API."""
+
+    form = ApiKeyForm
+    list_display = [
+        "name",
+        "prefix",
+        "scopes",
+        "status",
+        "expires_at",
+        "last_used_at",
+        "created_by",
+        "revoked_at",
+    ]
+    search_fields = ["name", "prefix"]
+    list_select_related = ["created_by__user"]
+    readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    # Revoked (action below), never deleted: events keep pointing at the key.
+    deletes = False
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "scopes", "expires_at"]
+        return ["name", "prefix", "scopes", "expires_at", *self.readonly_fields[1:]]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if obj.revoked_at is not None:
+            return ["name", "scopes", "expires_at", *self.readonly_fields]
+        return self.readonly_fields
+
+    @admin.display(description=_("status"))
+    def status(self, obj):
+        return ApiKeyStatus(obj.status).label
+
+    def save_with_service(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in ("name", "scopes", "expires_at")}
+        if change:
+            services.update_api_key(by=request.membership, api_key=obj, data=data)
+            return
+        issued = services.create_api_key(by=request.membership, **data)
+        form.instance = issued.api_key
+        obj.pk = issued.api_key.pk
+        self.message_user(
+            request,
+            _("The key of %(name)s, shown this once (copy it now; only its hash is kept): %(key)s")
+            % {"name": issued.api_key.name, "key": issued.key},
+            level=messages.WARNING,
+        )
+
+    @admin.action(description=_("Revoke selected API keys"))
+    def revoke(self, request, queryset):
+        revoked = 0
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            services.revoke_api_key(by=request.membership, api_key=api_key)
+            revoked += 1
+        self.message_user(request, _("%(count)d API keys revoked.") % {"count": revoked})
 
     actions = ["revoke"]

@@ -55,4 +55,27 @@ EVENT_TYPES = [
         _("%(actor)s joined the organization"),
         _("An invited person accepted and became a member."),
     ),
+    EventType(
+        "api_key.created",
+        _("%(actor)s created the API key %(target)s"),
+        _("An admin created an organization API key for an integration (never the key itself)."),
+        {
+            "name": "CRM sync",
+            "prefix": "chk_1a2b3c4d",
+            "scopes": ["read", "leads:write"],
+            "expires_at": None,
+        },
+    ),
+    EventType(
+        "api_key.updated",
+        _("%(actor)s changed the API key %(target)s"),
+        _("An admin renamed an API key or changed its scopes or expiry; values are [old, new]."),
+        {"changes": {"scopes": [["read"], ["read", "leads:write"]]}},
+    ),
+    EventType(
+        "api_key.revoked",
+        _("%(actor)s revoked the API key %(target)s"),
+        _("An admin revoked an API key: requests with it are refused from now on."),
+        {"name": "CRM sync", "prefix": "chk_1a2b3c4d"},
+    ),
 ]

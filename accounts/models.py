@@ -1,5 +1,7 @@
-"""People and organizations: the tenant, its departments, who belongs where, and invitations."""
+"""People and organizations: the tenant, its departments, who belongs where, invitations, and
+the organization's API keys for integrations."""
 
+import hashlib
 import secrets
 from datetime import timedelta
 from typing import ClassVar
@@ -12,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collab_hub.tenancy import TenantModel, Visibility
+from collab_hub.tenancy import TenantModel, TenantQuerySet, Visibility
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -187,8 +189,25 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
 
 
+class MembershipQuerySet(TenantQuerySet["Membership"]):
+    def visible_to(self, membership: "Membership") -> "MembershipQuerySet":
+        """The organization's people: the members lists, member pickers and pages never show
+        the memberships API keys act through (``is_integration``)."""
+        people: MembershipQuerySet = super().visible_to(membership).filter(is_integration=False)
+        return people
+
+    def people(self) -> "MembershipQuerySet":
+        """Memberships of persons, without the integrations' (counts, recipients, admins)."""
+        return self.filter(is_integration=False)
+
+
 class Membership(TenantModel):
-    """A user's place in one organization: a department and a role."""
+    """A user's place in one organization: a department and a role.
+
+    ``is_integration``: the membership an organization API key acts through (its own
+    service user, who cannot sign in); not a person, so it is left out of the members lists,
+    pickers and counts (``MembershipQuerySet``).
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -211,7 +230,15 @@ class Membership(TenantModel):
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Deactivate instead of deleting to keep history.")
     )
+    is_integration = models.BooleanField(
+        _("integration"),
+        default=False,
+        editable=False,
+        help_text=_("The membership an organization API key acts through, not a person."),
+    )
     created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()  # type: ignore[misc]  # (a narrower queryset)
 
     class Meta:
         verbose_name = _("membership")
@@ -312,3 +339,99 @@ class IdempotencyRecord(TenantModel):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- Organization API keys ------------------------------------------------------------------
+
+API_KEY_MARK = "chk_"
+# "chk_" and 8 hex digits: the public part that starts every key and names it in lists.
+API_KEY_PREFIX_LENGTH = len(API_KEY_MARK) + 8
+READ_SCOPE = "read"
+
+
+def hash_api_key(key: str) -> str:
+    """SHA-256 of the whole key (hex). The key has 256 random bits, so a fast hash is enough:
+    nobody can guess a key from its hash, and no plaintext is stored."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiKeyStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class ApiKey(TenantModel):
+    """An organization's key for an integration (DESIGN §4): named, scoped, optionally
+    expiring, revocable, shown once and stored hashed.
+
+    The key is ``<prefix>_<secret>``; ``prefix`` (``chk_1a2b3c4d``) is public and finds the
+    row, ``secret_hash`` (``hash_api_key`` of the whole key) proves it. Requests with the key
+    act as ``membership``: a dedicated service user's integration membership in the
+    organization (``accounts.services.create_api_key``).
+
+    ``scopes``: ``read`` (every GET) and ``<area>:write`` per area (the app label that
+    registered the API routes, e.g. ``leads:write``); a write scope implies ``read``.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=API_KEY_PREFIX_LENGTH, unique=True)
+    secret_hash = models.CharField(_("key hash"), max_length=64, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    expires_at = models.DateTimeField(
+        _("expires"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a key that never expires."),
+    )
+    membership = models.OneToOneField(
+        Membership,
+        on_delete=models.PROTECT,
+        related_name="api_key",
+        editable=False,
+        verbose_name=_("acts as"),
+    )
+    created_by = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return ApiKeyStatus.REVOKED
+        return ApiKeyStatus.EXPIRED if self.is_expired else ApiKeyStatus.ACTIVE
+
+    def has_scope(self, scope: str) -> bool:
+        """Whether the key may do what ``scope`` names; every key reads."""
+        return scope == READ_SCOPE or scope in self.scopes

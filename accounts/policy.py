@@ -81,6 +81,8 @@ RULES: dict[str, Allow] = {
     "departments.manage": admin_only,
     "members.manage": admin_only,
     "invitations.manage": admin_only,
+    # Organization API keys for integrations (create, change, revoke, list) — admins.
+    "api_keys.manage": admin_only,
     # Reading the organization's people and departments — every member.
     "members.view": everyone,
     # Company dashboard and every report — managers and admins.

@@ -22,15 +22,22 @@ class DepartmentMembers(TypedDict):
 def departments_with_members(
     *, organization: Organization
 ) -> QuerySet[WithAnnotations[Department, DepartmentMembers]]:
-    """Departments with their active members prefetched (two queries in all)."""
+    """Departments with their active members prefetched (two queries in all); the API keys'
+    integration memberships are not members."""
     members = (
-        Membership.objects.filter(is_active=True)
+        Membership.objects.people()
+        .filter(is_active=True)
         .select_related("user")
         .order_by("role", "user__email")
     )
     return (
         Department.objects.for_org(organization)
-        .annotate(members_count=Count("memberships", filter=Q(memberships__is_active=True)))
+        .annotate(
+            members_count=Count(
+                "memberships",
+                filter=Q(memberships__is_active=True, memberships__is_integration=False),
+            )
+        )
         .prefetch_related(Prefetch("memberships", queryset=members, to_attr="active_members"))
         .order_by("name")
     )

@@ -1,25 +1,32 @@
-"""Every change to organizations, departments, memberships and invitations."""
+"""Every change to organizations, departments, memberships, invitations and API keys."""
 
 from __future__ import annotations
 
+import secrets
 import zoneinfo
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import (
+    API_KEY_MARK,
     INVITATION_LIFETIME,
+    READ_SCOPE,
     STANDARD_DEPARTMENTS,
+    ApiKey,
     Department,
+    DepartmentKind,
     Invitation,
     Membership,
     Organization,
     Role,
     User,
+    hash_api_key,
 )
 from accounts.policy import require
 from collab_hub.changes import apply_changes
@@ -148,19 +155,37 @@ def update_department(
 
 @transaction.atomic
 def delete_department(*, by: Membership, department: Department) -> None:
-    """Remove an empty department; one that still has members answers 409."""
+    """Remove an empty department; one that still has members, or invitations waiting to
+    be accepted into it, answers 409. The API keys' integration memberships (not people)
+    move to another department first; spent invitations (accepted or expired) go with it."""
     require(by, "departments.manage", department)
-    if department.memberships.exists():
+    if department.memberships.people().exists():
         raise Conflict(
             _("Move this department's members elsewhere before removing it."),
             code="department_not_empty",
         )
+    invitations = Invitation.objects.filter(department=department)
+    if invitations.filter(accepted_at__isnull=True, expires_at__gt=timezone.now()).exists():
+        raise Conflict(
+            _("Revoke this department's pending invitations before removing it."),
+            code="department_not_empty",
+        )
+    integrations = department.memberships.filter(is_integration=True)
+    if integrations.exists():
+        home = _integration_department(by.organization, excluding=department)
+        if home is None:
+            raise Conflict(
+                _("The organization's API keys need a department: keep one."),
+                code="department_not_empty",
+            )
+        integrations.update(department=home)
     record_event(
         organization=by.organization,
         actor=by,
         verb="department.deleted",
         payload={"name": department.name},
     )
+    invitations.delete()
     department.delete()
 
 
@@ -178,6 +203,9 @@ def change_membership(
     The organization always keeps at least one active admin (409 ``last_admin`` otherwise).
     """
     require(by, "members.manage", membership)
+    if membership.is_integration:
+        # An API key's membership changes with its key (update_api_key / revoke_api_key).
+        raise NotAllowed(_("Manage this integration through its API key."), code="integration")
     if department is not None and department.organization_id != membership.organization_id:
         raise NotAllowed(_("Unknown department."), code="invalid_department")
     loses_admin = membership.role == Role.ADMIN and (
@@ -186,6 +214,7 @@ def change_membership(
     if loses_admin:
         others = (
             Membership.objects.for_org(membership.organization)
+            .people()
             .select_for_update()
             .filter(role=Role.ADMIN, is_active=True)
             .exclude(pk=membership.pk)
@@ -326,3 +355,236 @@ def set_email_notifications(*, membership: Membership, enabled: bool) -> Members
     membership.email_notifications = enabled
     membership.save(update_fields=["email_notifications"])
     return membership
+
+
+# --- Organization API keys ------------------------------------------------------------------
+
+# Where an API key's integration membership sits: a department whose kind no flow reacts to
+# (a marketing membership would become the marketing owner of every lead it creates).
+_INTEGRATION_DEPARTMENT_KINDS = [
+    DepartmentKind.OTHER,
+    DepartmentKind.PRODUCT,
+    DepartmentKind.CS,
+    DepartmentKind.SALES,
+    DepartmentKind.MARKETING,
+]
+API_KEY_NAME_MAX = 100
+
+
+def api_key_scopes() -> list[str]:
+    """Every scope a key may have: ``read``, then ``<area>:write`` for each area of the API
+    (the apps that registered routes, ``collab_hub.api.register_api``)."""
+    from collab_hub.api import _routes
+
+    areas = dict.fromkeys(app for _prefix, _viewset, _basename, app in _routes)
+    return [READ_SCOPE, *(f"{area}:write" for area in areas)]
+
+
+class NewApiKey(NamedTuple):
+    """A key just made: the row, and the key itself (never stored, shown this once)."""
+
+    api_key: ApiKey
+    key: str
+
+
+def _integration_department(
+    organization: Organization, *, excluding: Department | None = None
+) -> Department | None:
+    candidates = Department.objects.for_org(organization)
+    if excluding is not None:
+        candidates = candidates.exclude(pk=excluding.pk)
+    # The oldest department of the first kind found (iterated newest first, oldest wins).
+    departments = {department.kind: department for department in candidates.order_by("-pk")}
+    for kind in _INTEGRATION_DEPARTMENT_KINDS:
+        if kind in departments:
+            return departments[kind]
+    return None
+
+
+def _clean_api_key_fields(
+    *, name: str | None, scopes: list[str] | None, expires_at: datetime | None
+) -> tuple[str | None, list[str] | None]:
+    """Validate what an admin sets on a key: a name, known scopes (normalised: ``read``
+    first, then the write scopes in the API's order), an expiry in the future."""
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise DomainError(_("Name the key after the integration."), field="name")
+        if len(name) > API_KEY_NAME_MAX:
+            raise DomainError(
+                _("At most %(count)d characters.") % {"count": API_KEY_NAME_MAX}, field="name"
+            )
+    if scopes is not None:
+        known = api_key_scopes()
+        unknown = sorted(set(scopes) - set(known))
+        if unknown:
+            raise DomainError(
+                _("Unknown scope %(scopes)s; use %(allowed)s.")
+                % {"scopes": ", ".join(unknown), "allowed": ", ".join(known)},
+                code="invalid_scope",
+                field="scopes",
+            )
+        scopes = [scope for scope in known if scope in scopes or scope == READ_SCOPE]
+    if expires_at is not None and expires_at <= timezone.now():
+        raise DomainError(_("Choose an expiry in the future."), field="expires_at")
+    return name, scopes
+
+
+def _integration_name(name: str) -> str:
+    """How the key's actor reads in events and notifications."""
+    return _("Integration · %(name)s") % {"name": name}
+
+
+def _new_prefix() -> str:
+    # 32 random bits: a clash is rare, and the unique prefix column makes it harmless.
+    while True:
+        prefix = f"{API_KEY_MARK}{secrets.token_hex(4)}"
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            return prefix
+
+
+@transaction.atomic
+def create_api_key(
+    *,
+    by: Membership,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None = None,
+) -> NewApiKey:
+    """Make an API key for ``by``'s organization (``api_keys.manage``: its admins).
+
+    The key (``<prefix>_<secret>``, 256 random bits) is returned once, in ``NewApiKey.key``;
+    only its SHA-256 is stored. The key acts through a service user of its own (no password,
+    inactive: it cannot sign in or receive mail) with an admin integration membership, so
+    every service, policy check and tenant scope applies to it unchanged, and the key's
+    scopes limit what it may write. Emits ``api_key.created``.
+    """
+    require(by, "api_keys.manage")
+    clean_name, clean_scopes = _clean_api_key_fields(
+        name=name, scopes=scopes, expires_at=expires_at
+    )
+    assert clean_name is not None and clean_scopes is not None
+    organization = by.organization
+    department = _integration_department(organization)
+    if department is None:
+        raise Conflict(_("Create a department first."), code="no_department")
+    prefix = _new_prefix()
+    key = f"{prefix}_{secrets.token_urlsafe(32)}"
+    user = User(
+        email=f"{prefix}@api-keys.invalid",
+        full_name=_integration_name(clean_name),
+        is_active=False,
+    )
+    user.set_unusable_password()
+    user.save()
+    membership = Membership.objects.create(
+        organization=organization,
+        user=user,
+        department=department,
+        role=Role.ADMIN,
+        is_integration=True,
+        email_notifications=False,
+    )
+    api_key = ApiKey.objects.create(
+        organization=organization,
+        name=clean_name,
+        prefix=prefix,
+        secret_hash=hash_api_key(key),
+        scopes=clean_scopes,
+        expires_at=expires_at,
+        membership=membership,
+        created_by=by,
+    )
+    record_event(
+        organization=organization,
+        actor=by,
+        verb="api_key.created",
+        target=api_key,
+        payload={
+            "name": clean_name,
+            "prefix": prefix,
+            "scopes": clean_scopes,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+    )
+    return NewApiKey(api_key, key)
+
+
+API_KEY_FIELDS = ("name", "scopes", "expires_at")
+
+
+@transaction.atomic
+def update_api_key(*, by: Membership, api_key: ApiKey, data: dict[str, Any]) -> ApiKey:
+    """Rename a key, change its scopes or expiry (``api_keys.manage``); a revoked key is
+    409 ``revoked``. The key itself never changes: rotate by creating a new key and revoking
+    this one. Emits ``api_key.updated`` with the changes."""
+    require(by, "api_keys.manage", api_key)
+    api_key = (
+        ApiKey.objects.select_for_update().select_related("membership__user").get(pk=api_key.pk)
+    )
+    if api_key.revoked_at is not None:
+        raise IllegalTransition(_("This API key was revoked."), code="revoked")
+    name, scopes = _clean_api_key_fields(
+        name=data.get("name"),
+        scopes=data.get("scopes"),
+        expires_at=data.get("expires_at"),
+    )
+    cleaned = {**data, **({"name": name} if name is not None else {})}
+    if scopes is not None:
+        cleaned["scopes"] = scopes
+    changes = apply_changes(api_key, cleaned, API_KEY_FIELDS)
+    if changes:
+        api_key.save()
+        if "name" in changes:
+            user = api_key.membership.user
+            user.full_name = _integration_name(api_key.name)
+            user.save(update_fields=["full_name"])
+        record_event(
+            organization=by.organization,
+            actor=by,
+            verb="api_key.updated",
+            target=api_key,
+            payload={"changes": changes},
+        )
+    return api_key
+
+
+@transaction.atomic
+def revoke_api_key(*, by: Membership, api_key: ApiKey) -> ApiKey:
+    """Revoke a key for good (``api_keys.manage``): from now on a request with it is a 401,
+    and its integration membership is deactivated. Revoking a revoked key changes nothing.
+    Emits ``api_key.revoked``."""
+    require(by, "api_keys.manage", api_key)
+    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if api_key.revoked_at is not None:
+        return api_key
+    api_key.revoked_at = timezone.now()
+    api_key.revoked_by = by
+    api_key.save(update_fields=["revoked_at", "revoked_by"])
+    Membership.objects.filter(pk=api_key.membership_id).update(is_active=False)
+    record_event(
+        organization=by.organization,
+        actor=by,
+        verb="api_key.revoked",
+        target=api_key,
+        payload={"name": api_key.name, "prefix": api_key.prefix},
+    )
+    return api_key
+
+
+# A key's last use is written at most this often: one UPDATE a minute, not one a request.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def record_api_key_use(*, api_key: ApiKey) -> None:
+    """Note that ``api_key`` was just used, at most once per ``LAST_USED_PRECISION``: a single
+    conditional UPDATE (none when the loaded value is recent), so concurrent requests write
+    it once."""
+    now = timezone.now()
+    stale = now - LAST_USED_PRECISION
+    if api_key.last_used_at is not None and api_key.last_used_at > stale:
+        return
+    ApiKey.objects.filter(pk=api_key.pk).filter(
+        models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lte=stale)
+    ).update(last_used_at=now)
+    api_key.last_used_at = now

@@ -225,7 +225,7 @@ def member_edit(request, pk: int):
 def department_detail(request, pk: int):
     """One department: its members and its discussion thread."""
     department = tenant_object_or_404(request, Department, pk)
-    members = department.memberships.filter(is_active=True).select_related("user")
+    members = department.memberships.people().filter(is_active=True).select_related("user")
     context = {
         "department": department,
         "members": members.order_by("role", "user__full_name", "user__email"),

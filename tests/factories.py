@@ -13,6 +13,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import (
+    ApiKey,
     Department,
     DepartmentKind,
     Invitation,
@@ -20,6 +21,7 @@ from accounts.models import (
     Organization,
     Role,
     User,
+    hash_api_key,
 )
 from collab_hub.notifications.models import ActivityEvent, Comment, Notification
 
@@ -88,6 +90,28 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     )
     role = Role.MEMBER
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+@register
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """A read-only key (its integration membership and service user included); the key
+    itself is ``f"{prefix}_secret"``. Tests of behaviour create keys with the service."""
+
+    class Meta:
+        model = ApiKey
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Integration {n}")
+    prefix = factory.Sequence(lambda n: f"chk_{n:08x}")
+    secret_hash = factory.LazyAttribute(lambda o: hash_api_key(f"{o.prefix}_secret"))
+    scopes = factory.LazyFunction(lambda: ["read"])
+    membership = factory.SubFactory(
+        MembershipFactory,
+        organization=factory.SelfAttribute("..organization"),
+        user=factory.SubFactory(UserFactory, is_active=False),
+        role=Role.ADMIN,
+        is_integration=True,
+    )
 
 
 @register

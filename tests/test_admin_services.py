@@ -85,7 +85,7 @@ def test_switching_a_rule_off_in_the_admin_is_the_apis_delete(
 ):
     by_api, by_admin = ScoringRuleFactory(organization=org), ScoringRuleFactory(organization=org)
     with django_capture_on_commit_callbacks(execute=False) as api_callbacks:
-        assert api_for(alice).delete(f"/api/v1/scoring-rules/{by_api.pk}/").status_code == 200
+        assert api_for(alice).delete(f"/api/v1/scoring-rules/{by_api.pk}/").status_code == 204
     with django_capture_on_commit_callbacks(execute=False) as admin_callbacks:
         browser_for(alice).post(
             "/admin/leads/scoringrule/",

@@ -73,6 +73,7 @@ def test_the_organizations_rules_follow_the_design():
             "departments.manage": ADMINS,
             "members.manage": ADMINS,
             "invitations.manage": ADMINS,
+            "api_keys.manage": ADMINS,
             "members.view": ALL,
             "reports.view": MANAGERS,
         },
