@@ -9,6 +9,7 @@ it runs only while the demo organization has no leads.
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -71,6 +72,17 @@ TITLES = [
 ]  # fmt: skip
 SOURCES = ["website", "website", "event", "referral", "paid", "paid", "content", "outbound",
            "partner"]  # fmt: skip
+
+
+# Letters NFKD does not take apart into an ASCII letter and an accent.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss"})
+
+
+def _ascii(name: str) -> str:
+    """``name`` as an email's local part may spell it (López → Lopez, Łukasz → Lukasz):
+    addresses are ASCII, as the API's email format and Django's validator require."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_UNDECOMPOSED))
+    return decomposed.encode("ascii", "ignore").decode()
 
 
 @dataclass
@@ -194,7 +206,7 @@ def seed_leads(demo: Demo) -> None:
             organization=demo.org,
             by=people.marketer,
             data={
-                "email": f"{first}.{last}.{n}@{domain}".lower(),
+                "email": f"{_ascii(first)}.{_ascii(last)}.{n}@{domain}".lower(),
                 "first_name": first,
                 "last_name": last,
                 "company_name": company,

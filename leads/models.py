@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -108,6 +108,39 @@ class ComplaintStatus(models.TextChoices):
     ANSWERED = "answered", _("Answered")
 
 
+# --- Bounds (DESIGN §7.7) ------------------------------------------------------------------
+# Every number an admin or an integration configures has product bounds, declared once here as
+# field validators: model forms, the admin, serializers and the OpenAPI schema (minimum/maximum)
+# take them from the field, and the services check them again (``leads.services.config
+# .check_bounds``) because tasks and commands call services directly. README "Bounds" lists them.
+
+POINTS_MIN, POINTS_MAX = -1000, 1000
+# A lead's score is the sum of its rules' points, clamped to this range by the scoring service
+# so that no number of rules can overflow the column.
+SCORE_MIN, SCORE_MAX = -1_000_000, 1_000_000
+MQL_THRESHOLD_MAX = SCORE_MAX
+COMPLAINT_RESPONSE_DAYS_MAX = 365
+RANK_MAX = 1000
+# One year: a deadline further out is a typo, and ``now + hours`` stays a valid date.
+SLA_HOURS_MIN, SLA_HOURS_MAX = 1, 8760
+MQL_TARGET_MAX = 10_000
+EMPLOYEES_MAX = 10_000_000
+# Revenue: a trillion (15 significant digits, which SQLite's floating-point storage of
+# decimals gives back exactly; 16 do not); a campaign cost: a billion.
+REVENUE_MAX = Decimal("999999999999.99")
+COST_MAX = Decimal("1000000000.00")
+
+
+def bounded(low: int | Decimal | None, high: int | Decimal | None) -> list:
+    """The validators of a number that must stay within ``low``..``high`` (None: open)."""
+    validators: list = []
+    if low is not None:
+        validators.append(MinValueValidator(low))
+    if high is not None:
+        validators.append(MaxValueValidator(high))
+    return validators
+
+
 # --- Configuration -------------------------------------------------------------------------
 
 
@@ -117,6 +150,7 @@ class LeadSettings(TenantModel):
     mql_threshold = models.PositiveIntegerField(
         _("MQL threshold"),
         default=50,
+        validators=bounded(0, MQL_THRESHOLD_MAX),
         help_text=_("A lead whose score reaches this is marketing qualified."),
     )
     auto_qualify = models.BooleanField(
@@ -125,7 +159,9 @@ class LeadSettings(TenantModel):
         help_text=_("Qualify leads as soon as their score reaches the threshold."),
     )
     complaint_response_days = models.PositiveIntegerField(
-        _("days to answer a quality complaint"), default=5, validators=[MinValueValidator(1)]
+        _("days to answer a quality complaint"),
+        default=5,
+        validators=bounded(1, COMPLAINT_RESPONSE_DAYS_MAX),
     )
     # Round-robin pointer: the sales rep who got the last automatically assigned MQL.
     last_assigned_owner = models.ForeignKey(
@@ -152,7 +188,9 @@ class Tier(TenantModel):
     """An ideal-customer profile. A lead gets the best-ranked tier whose criteria it meets;
     a criterion left empty matches everything."""
 
-    rank = models.PositiveIntegerField(_("rank"), help_text=_("1 is the best tier."))
+    rank = models.PositiveIntegerField(
+        _("rank"), validators=bounded(1, RANK_MAX), help_text=_("1 is the best tier.")
+    )
     name = models.CharField(_("name"), max_length=100)
     industries = models.JSONField(
         _("industries"), default=list, blank=True, help_text=_("Empty matches every industry.")
@@ -163,10 +201,19 @@ class Tier(TenantModel):
         blank=True,
         help_text=_("ISO 3166 alpha-2 codes, e.g. PL, DE. Empty matches every country."),
     )
-    min_employees = models.PositiveIntegerField(_("minimum employees"), null=True, blank=True)
-    max_employees = models.PositiveIntegerField(_("maximum employees"), null=True, blank=True)
+    min_employees = models.PositiveIntegerField(
+        _("minimum employees"), null=True, blank=True, validators=bounded(0, EMPLOYEES_MAX)
+    )
+    max_employees = models.PositiveIntegerField(
+        _("maximum employees"), null=True, blank=True, validators=bounded(0, EMPLOYEES_MAX)
+    )
     min_annual_revenue = models.DecimalField(
-        _("minimum annual revenue"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("minimum annual revenue"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=bounded(Decimal("0"), REVENUE_MAX),
     )
     acquisition_playbook = models.TextField(
         _("acquisition playbook"), blank=True, help_text=_("How deals in this tier are won.")
@@ -177,14 +224,16 @@ class Tier(TenantModel):
     response_sla_hours = models.PositiveIntegerField(
         _("response SLA (hours)"),
         default=24,
-        validators=[MinValueValidator(1)],
+        validators=bounded(SLA_HOURS_MIN, SLA_HOURS_MAX),
         help_text=_("Sales accepts or rejects an MQL of this tier within this many hours."),
     )
     monthly_mql_target_per_rep = models.PositiveIntegerField(
         _("qualified leads per sales rep per month"),
         default=0,
+        validators=bounded(0, MQL_TARGET_MAX),
         help_text=_("Marketing's side of the SLA: what it promises to deliver."),
     )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("tier")
@@ -192,6 +241,10 @@ class Tier(TenantModel):
         ordering = ["rank"]
         constraints = [
             models.UniqueConstraint("organization", "rank", name="tier_rank_unique_per_org"),
+        ]
+        # Incremental sync (``?updated_after=``, ``ordering=updated_at,id``) walks this index.
+        indexes = [
+            models.Index(fields=["organization", "updated_at", "id"], name="tier_org_updated")
         ]
 
     def __str__(self) -> str:
@@ -237,13 +290,23 @@ class ScoringRule(TenantModel):
         max_length=500,
         help_text=_('For "is one of", separate values with commas. Text compares ignoring case.'),
     )
-    points = models.IntegerField(_("points"), help_text=_("Negative points lower the score."))
+    points = models.IntegerField(
+        _("points"),
+        validators=bounded(POINTS_MIN, POINTS_MAX),
+        help_text=_("Negative points lower the score."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("scoring rule")
         verbose_name_plural = _("scoring rules")
         ordering = ["field", "pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "updated_at", "id"], name="scoringrule_org_updated"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_field_display()} {self.get_operator_display()} {self.value}"
@@ -269,7 +332,7 @@ class Campaign(TenantModel):
         max_digits=14,
         decimal_places=2,
         default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=bounded(Decimal("0"), COST_MAX),
     )
     starts_on = models.DateField(_("start"), null=True, blank=True)
     ends_on = models.DateField(_("end"), null=True, blank=True)
@@ -282,12 +345,16 @@ class Campaign(TenantModel):
         verbose_name=_("owner"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["-starts_on", "name"]
-        indexes = [models.Index(fields=["organization", "starts_on"])]
+        indexes = [
+            models.Index(fields=["organization", "starts_on"]),
+            models.Index(fields=["organization", "updated_at", "id"], name="campaign_org_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -344,7 +411,12 @@ class Lead(TenantModel):
     country = models.CharField(_("country"), max_length=2, blank=True)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     annual_revenue = models.DecimalField(
-        _("annual revenue"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("annual revenue"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=bounded(Decimal("0"), REVENUE_MAX),
     )
     source = models.CharField(
         _("source"), max_length=16, choices=LeadSource.choices, default=LeadSource.OTHER
@@ -363,7 +435,7 @@ class Lead(TenantModel):
     status = models.CharField(
         _("status"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW
     )
-    score = models.IntegerField(_("score"), default=0)
+    score = models.IntegerField(_("score"), default=0, validators=bounded(SCORE_MIN, SCORE_MAX))
     tier = models.ForeignKey(
         Tier,
         on_delete=models.SET_NULL,
@@ -432,6 +504,7 @@ class Lead(TenantModel):
                 name="lead_open_sla",
                 condition=Q(status="mql", sla_breached_at__isnull=True),
             ),
+            models.Index(fields=["organization", "updated_at", "id"], name="lead_org_updated"),
         ]
 
     def __str__(self) -> str:
@@ -473,7 +546,12 @@ class Company(TenantModel):
     country = models.CharField(_("country"), max_length=2, blank=True)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     annual_revenue = models.DecimalField(
-        _("annual revenue"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("annual revenue"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=bounded(Decimal("0"), REVENUE_MAX),
     )
     tier = models.ForeignKey(
         Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="companies"
@@ -487,6 +565,7 @@ class Company(TenantModel):
         verbose_name=_("account owner"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     visibility_kind = "companies"
     owner_fields = ("owner",)
@@ -504,7 +583,10 @@ class Company(TenantModel):
                 condition=~Q(domain=""),
             )
         ]
-        indexes = [models.Index(fields=["organization", "name"])]
+        indexes = [
+            models.Index(fields=["organization", "name"]),
+            models.Index(fields=["organization", "updated_at", "id"], name="company_org_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -520,6 +602,7 @@ class Contact(TenantModel):
     title = models.CharField(_("job title"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("contact")
@@ -529,6 +612,9 @@ class Contact(TenantModel):
             models.UniqueConstraint(
                 "organization", Lower("email"), name="contact_email_unique_per_org"
             )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "updated_at", "id"], name="contact_org_updated")
         ]
 
     def __str__(self) -> str:
@@ -595,6 +681,7 @@ class Deal(TenantModel):
             models.Index(fields=["organization", "stage", "-created_at"], name="deal_org_stage"),
             models.Index(fields=["organization", "owner", "stage"], name="deal_org_owner"),
             models.Index(fields=["organization", "company"], name="deal_org_company"),
+            models.Index(fields=["organization", "updated_at", "id"], name="deal_org_updated"),
         ]
 
     def __str__(self) -> str:
@@ -651,6 +738,7 @@ class Collateral(TenantModel):
     )
     created_at = models.DateTimeField(_("added"), default=timezone.now)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     commentable = True
 
@@ -662,6 +750,9 @@ class Collateral(TenantModel):
             models.CheckConstraint(
                 condition=~Q(file="") | ~Q(url=""), name="collateral_has_file_or_link"
             )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "updated_at", "id"], name="collateral_org_updated")
         ]
 
     def __str__(self) -> str:
@@ -725,6 +816,7 @@ class ContentRequest(TenantModel):
     resolution_note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     commentable = True
 
@@ -732,7 +824,12 @@ class ContentRequest(TenantModel):
         verbose_name = _("content request")
         verbose_name_plural = _("content requests")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "status"])]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            models.Index(
+                fields=["organization", "updated_at", "id"], name="contentrequest_org_updated"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -763,6 +860,7 @@ class QualityComplaint(TenantModel):
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     commentable = True
 
@@ -775,6 +873,9 @@ class QualityComplaint(TenantModel):
                 condition=Q(campaign__isnull=False) | Q(import_batch__isnull=False),
                 name="complaint_names_campaign_or_import",
             )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "updated_at", "id"], name="complaint_org_updated")
         ]
 
     def __str__(self) -> str:

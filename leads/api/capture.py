@@ -5,7 +5,8 @@ the organization's website, so it is public; rotate it if it is abused). Throttl
 capture key and per client IP. Accepts JSON, ``application/x-www-form-urlencoded`` (a plain
 HTML form) and ``multipart/form-data``, and answers cross-origin requests (CORS), so a
 website on any domain can post to it. ``Idempotency-Key`` is honoured as
-draft-ietf-httpapi-idempotency-key-header describes (see ``leads.services.capture``).
+draft-ietf-httpapi-idempotency-key-header describes (``collab_hub.idempotency``, the scope
+``capture``); its 409 and 422 are problem details (RFC 9457), as the draft shows them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -28,8 +28,11 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from collab_hub import idempotency
 from collab_hub.api import ReadOnlySerializer
-from collab_hub.exceptions import DomainError
+from collab_hub.exceptions import DomainError, validation_error_body
+from collab_hub.parsers import FormParser, JSONParser, MultiPartParser
+from collab_hub.throttling import RateLimitHeadersMixin
 from leads.services import capture
 from leads.services.capture import CaptureSerializer
 
@@ -38,7 +41,7 @@ EXPOSED_HEADERS = "Idempotency-Key, Idempotent-Replayed, Retry-After"
 IDEMPOTENCY_DRAFT = "https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/"
 
 
-class ConfiguredRateThrottle(SimpleRateThrottle):
+class ConfiguredRateThrottle(RateLimitHeadersMixin, SimpleRateThrottle):
     """A throttle whose rate is read from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` on
     every request (DRF reads it once at import), with a safe default when the scope is not
     configured."""
@@ -121,8 +124,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     ),
 )
 
-_FORMATS = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
-
 
 class CaptureView(APIView):
     """A website form submits a lead. The email de-duplicates within the organization: a new
@@ -142,7 +143,10 @@ class CaptureView(APIView):
         tags=["capture"],
         auth=[],
         parameters=[IDEMPOTENCY_KEY],
-        request=dict.fromkeys(_FORMATS, CaptureSerializer),
+        # Website forms may post the same fields form-encoded (the parsers accept it); the
+        # schema offers JSON alone, since a body offered in several encodings makes a
+        # generated client send every field twice.
+        request={"application/json": CaptureSerializer},
         responses={
             201: OpenApiResponse(CaptureReceiptSerializer, _("A new lead was created.")),
             200: OpenApiResponse(
@@ -172,8 +176,8 @@ class CaptureView(APIView):
         if organization is None:
             raise NotFound(_("No capture form has this key."))
         raw_key = request.headers.get("Idempotency-Key")
-        key = capture.parse_idempotency_key(raw_key)
-        body = capture.plain_body(request.data)
+        key = idempotency.parse_key(raw_key)
+        body = idempotency.plain_body(request.data)
 
         def work() -> tuple[int, Any]:
             return self._capture(organization, body)
@@ -183,26 +187,32 @@ class CaptureView(APIView):
             replayed = False
         else:
             try:
-                outcome = capture.run_idempotently(
+                outcome = idempotency.run_idempotently(
                     organization=organization,
+                    scope=idempotency.CAPTURE_SCOPE,
                     key=key,
-                    fingerprint=capture.request_fingerprint(body),
+                    # The body alone (the records kept since before the API base honoured
+                    # keys were fingerprinted so); the capture key in the path is the scope.
+                    fingerprint=idempotency.body_fingerprint(body),
                     work=work,
                 )
-            except (capture.IdempotencyKeyReused, capture.IdempotencyRequestInFlight) as error:
+            except (
+                idempotency.IdempotencyKeyReused,
+                idempotency.IdempotencyRequestInFlight,
+            ) as error:
                 return self._problem(error, raw_key)
             status_code, data, replayed = outcome.status, outcome.body, outcome.replayed
         response = Response(data, status=status_code)
         if raw_key is not None:
             response["Idempotency-Key"] = raw_key
         if replayed:
-            response["Idempotent-Replayed"] = "true"
+            response[idempotency.REPLAYED_HEADER] = "true"
         return response
 
     def _capture(self, organization: Any, body: Any) -> tuple[int, Any]:
         data = CaptureSerializer(data=body, context={"organization": organization})
         if not data.is_valid():
-            return 400, data.errors
+            return 400, validation_error_body(data.errors)
         lead, created = capture.capture_lead(organization=organization, data=data.validated_data)
         receipt = CaptureReceiptSerializer({"id": lead.pk, "email": lead.email, "created": created})
         return (201 if created else 200), receipt.data

@@ -13,7 +13,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -27,6 +27,7 @@ from collab_hub.api import (
     TenantModelSerializer,
     TenantSerializer,
 )
+from collab_hub.parsers import JSONParser, MultiPartParser
 from leads.models import (
     Collateral,
     CollateralUse,
@@ -166,6 +167,11 @@ def _annotated(pk: int) -> Collateral:
     return selectors.with_figures(Collateral.objects.filter(pk=pk)).prefetch_related("tiers").get()
 
 
+# An asset is a file (or a link): its writes are multipart, the one encoding a file travels in.
+_UPLOAD = extend_schema(request={"multipart/form-data": CollateralSerializer})
+
+
+@extend_schema_view(create=_UPLOAD, update=_UPLOAD, partial_update=_UPLOAD)
 class CollateralViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -178,6 +184,8 @@ class CollateralViewSet(
 
     queryset = selectors.with_figures(Collateral.objects.all()).prefetch_related("tiers")
     serializer_class = CollateralSerializer
+    # A file asset travels as multipart; a link (and every action) as JSON.
+    parser_classes = [JSONParser, MultiPartParser]
     filterset_class = CollateralFilter
     filter_backends = SEARCH_FILTER_BACKENDS
     search_fields = list(selectors.SEARCH_FIELDS)
@@ -217,7 +225,7 @@ class CollateralViewSet(
         )
 
     @extend_schema(request=UseSerializer, responses=CollateralUseSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
     def use(self, request, pk=None):
         """Record that the asset was used on a deal (at the deal's current stage). Recording
         it again returns the first record: 200 either way."""

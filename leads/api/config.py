@@ -3,25 +3,79 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import django_filters
+from django.db import models
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import mixins, serializers
 
 from collab_hub.api import (
     SEARCH_FILTER_BACKENDS,
     IdFilter,
     ServiceViewSet,
-    SoftDestroyModelMixin,
     TenantModelSerializer,
 )
 from leads.models import Campaign, CampaignChannel, ScoringRule, Tier
 from leads.services import campaigns, config
 
+# --- Bounded decimals -----------------------------------------------------------------------
+
+
+class BoundedDecimalField(serializers.DecimalField):
+    """A model's decimal with its bounds (``MinValueValidator``/``MaxValueValidator``) in the
+    schema too: decimals travel as strings, on which OpenAPI has no minimum or maximum, so
+    the pattern says them instead (``BoundedDecimalSchema``)."""
+
+
+def decimal_pattern(low: Decimal | None, high: Decimal | None, places: int, whole: int) -> str:
+    """A pattern that every string it matches is a number within ``low``..``high`` with at
+    most ``places`` decimals (it may match fewer: a schema-valid value is always accepted).
+    ``whole`` is the column's limit of digits before the point; ``high`` is at least 1."""
+    if high is not None and high < 1:
+        raise ValueError("decimal_pattern takes a maximum of at least 1")
+    sign = "" if low is not None and low >= 0 else "-?"
+    fraction = rf"(?:\.\d{{0,{places}}})?" if places else ""
+    exact = ""
+    if high is not None:
+        digits = len(str(int(high)))
+        # 999.99 allows any three digits; 1000.00 allows three, and 1000 itself.
+        if high == Decimal(10) ** digits - Decimal(1).scaleb(-places):
+            whole = min(whole, digits)
+        else:
+            whole = min(whole, digits - 1)
+            if high == Decimal(10) ** (digits - 1):
+                exact = rf"|{int(high)}(?:\.0{{0,{places}}})?" if places else f"|{int(high)}"
+    point_first = rf"|\.\d{{1,{places}}}" if places else ""
+    return rf"^{sign}(?:\d{{1,{whole}}}{fraction}{point_first}{exact})$"
+
+
+class BoundedDecimalSchema(OpenApiSerializerFieldExtension):
+    target_class = BoundedDecimalField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        field = self.target
+        if "pattern" in schema and field.max_whole_digits:
+            schema["pattern"] = decimal_pattern(
+                field.min_value, field.max_value, field.decimal_places, field.max_whole_digits
+            )
+        return schema
+
+
+class BoundedModelSerializer(TenantModelSerializer):
+    serializer_field_mapping = {
+        **TenantModelSerializer.serializer_field_mapping,
+        models.DecimalField: BoundedDecimalField,
+    }
+
+
 # --- Tiers ----------------------------------------------------------------------------------
 
 
-class TierSerializer(TenantModelSerializer):
+class TierSerializer(BoundedModelSerializer):
     industries = serializers.ListField(
         child=serializers.CharField(max_length=100),
         required=False,
@@ -40,8 +94,9 @@ class TierSerializer(TenantModelSerializer):
         fields = [
             "id", "rank", "name", "industries", "countries", "min_employees", "max_employees",
             "min_annual_revenue", "acquisition_playbook", "value_proposition",
-            "response_sla_hours", "monthly_mql_target_per_rep",
+            "response_sla_hours", "monthly_mql_target_per_rep", "updated_at",
         ]  # fmt: skip
+        read_only_fields = ["updated_at"]
         # Rank uniqueness is checked below with the organization in view.
         validators: list = []
 
@@ -96,7 +151,8 @@ class TierViewSet(
 class ScoringRuleSerializer(TenantModelSerializer):
     class Meta:
         model = ScoringRule
-        fields = ["id", "field", "operator", "value", "points", "is_active"]
+        fields = ["id", "field", "operator", "value", "points", "is_active", "updated_at"]
+        read_only_fields = ["updated_at"]
 
     def validate(self, attrs):
         def current(name):
@@ -114,18 +170,18 @@ class ScoringRuleFilter(django_filters.FilterSet):
         fields = ["field", "is_active"]
 
 
-@extend_schema_view(destroy=extend_schema(responses={200: ScoringRuleSerializer}))
 class ScoringRuleViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    SoftDestroyModelMixin,
+    mixins.DestroyModelMixin,
     ServiceViewSet,
 ):
-    """Scoring rules: a lead's score is the sum of the points of the active rules it meets.
-    Admins write; a change re-scores every lead in the background. DELETE deactivates the
-    rule (``is_active: false``) and returns it."""
+    """Scoring rules: a lead's score is the sum of the points of the active rules it meets
+    (points −1000..1000; the score is kept within ±1,000,000). Admins write; a change
+    re-scores every lead in the background. DELETE switches the rule off (``is_active:
+    false``, its history stays readable) and answers 204; the rule is still listed."""
 
     queryset = ScoringRule.objects.all()
     serializer_class = ScoringRuleSerializer
@@ -142,11 +198,14 @@ class ScoringRuleViewSet(
 # --- Campaigns ------------------------------------------------------------------------------
 
 
-class CampaignSerializer(TenantModelSerializer):
+class CampaignSerializer(BoundedModelSerializer):
     class Meta:
         model = Campaign
-        fields = ["id", "name", "channel", "cost", "starts_on", "ends_on", "owner", "created_at"]
-        read_only_fields = ["id", "owner", "created_at"]
+        fields = [
+            "id", "name", "channel", "cost", "starts_on", "ends_on", "owner", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "owner", "created_at", "updated_at"]
 
     def validate(self, attrs):
         starts = attrs.get("starts_on", getattr(self.instance, "starts_on", None))

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from collab_hub.api import (
@@ -20,6 +19,7 @@ from collab_hub.api import (
     TenantSerializer,
     TenantViewSet,
 )
+from collab_hub.parsers import MultiPartParser
 from leads.api.capture import ConfiguredRateThrottle
 from leads.models import ImportBatch
 from leads.services import imports
@@ -114,7 +114,7 @@ class LeadImportViewSet(TenantViewSet):
 
     queryset = ImportBatch.objects.all()
     serializer_class = ImportUploadSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     throttle_classes = [LeadImportThrottle]
     policy = {"create": "leads.import"}
 

@@ -1,10 +1,11 @@
-"""Leads: list, search, create, update, and the lifecycle actions (DESIGN §4)."""
+"""Leads: list, search, create, update, upsert by email, batches, and the lifecycle actions
+(DESIGN §4)."""
 
 from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,13 +15,14 @@ from collab_hub.api import (
     SEARCH_FILTER_BACKENDS,
     IdFilter,
     ReadOnlyModelSerializer,
+    ReadOnlySerializer,
     ReadOnlySerializerMixin,
     ServiceViewSet,
     TenantModelSerializer,
     TenantSerializer,
 )
 from leads.models import Campaign, Lead, LeadStatus, LeadTransition, RejectionReason
-from leads.services import lifecycle
+from leads.services import bulk, lifecycle
 
 
 class LeadSerializer(TenantModelSerializer):
@@ -89,6 +91,46 @@ class ConvertSerializer(TenantSerializer):
     value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
 
 
+@extend_schema_field(LeadSerializer(many=True))
+class BatchItemsField(serializers.ListField):
+    """The batch's leads: each item is validated on its own (``LeadSerializer``), so one
+    invalid item is that item's result, not the request's 400."""
+
+    child = serializers.JSONField()
+
+
+class BatchSerializer(TenantSerializer):
+    mode = serializers.ChoiceField(
+        choices=[("create", _("create")), ("upsert", _("upsert"))],
+        default="create",
+        help_text=_(
+            "create: every item is a new lead (a known email is refused, as POST /leads/ "
+            "refuses it); upsert: each item creates or updates by email, as leads/upsert/."
+        ),
+    )
+    leads = BatchItemsField(min_length=1, max_length=bulk.BATCH_LIMIT)
+
+
+class BatchItemResultSerializer(ReadOnlySerializer):
+    index = serializers.IntegerField(help_text=_("Position of the item in the request, from 0."))
+    status = serializers.IntegerField(
+        help_text=_("201 created, 200 updated (or known and unchanged), 400 refused.")
+    )
+    id = serializers.IntegerField(allow_null=True, help_text=_("The lead's id; null when 400."))
+    # A declared field, moved off the class by DRF's metaclass (``Serializer.errors`` stays).
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.JSONField(),
+        help_text=_("Field (or non_field_errors) to messages, as a 400 of POST /leads/ has."),
+    )
+
+
+class BatchResultSerializer(ReadOnlySerializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+    results = BatchItemResultSerializer(many=True)
+
+
 class LeadFilter(django_filters.FilterSet):
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -123,6 +165,8 @@ class LeadViewSet(
     instance_arg = "lead"
     policy = {
         "create": "leads.create",
+        "upsert": "leads.create",
+        "batch": "leads.create",
         "update": "leads.update",
         "partial_update": "leads.update",
         "qualify": "leads.qualify",
@@ -140,6 +184,62 @@ class LeadViewSet(
     def create_arguments(self, data):
         # create_lead also serves capture and imports, where no member acts.
         return {"organization": self.membership.organization, "data": data}
+
+    @extend_schema(
+        request=LeadSerializer,
+        responses={
+            201: OpenApiResponse(LeadSerializer, _("A new email: the lead was created.")),
+            200: OpenApiResponse(
+                LeadSerializer, _("A known email: the values given were written.")
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def upsert(self, request):
+        """Create or update the lead with this email (ignoring case), by the CSV import's
+        rule: values given overwrite, empty ones never erase."""
+        data = LeadSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        lead, created = bulk.upsert_lead(by=self.membership, data=data.validated_data)
+        body = LeadSerializer(self.response_row(lead), context=self.get_serializer_context())
+        return Response(body.data, status=201 if created else 200)
+
+    @extend_schema(request=BatchSerializer, responses=BatchResultSerializer)
+    @action(detail=False, methods=["post"])
+    def batch(self, request):
+        """Create (or, ``mode: upsert``, create or update) up to 100 leads. The answer is 200
+        with a result per item: valid items are written even when others are refused."""
+        context = self.get_serializer_context()
+        batch = BatchSerializer(data=request.data, context=context)
+        batch.is_valid(raise_exception=True)
+        items = batch.validated_data["leads"]
+        results: list[dict] = [{"index": i, "status": 400, "id": None} for i in range(len(items))]
+        valid: list[tuple[int, dict]] = []
+        for index, item in enumerate(items):
+            data = LeadSerializer(data=item, context=context)
+            if data.is_valid():
+                valid.append((index, data.validated_data))
+            else:
+                results[index]["errors"] = data.errors
+        outcomes = bulk.write_leads(
+            by=self.membership,
+            items=[data for _index, data in valid],
+            upsert=batch.validated_data["mode"] == "upsert",
+        )
+        for (index, _data), outcome in zip(valid, outcomes, strict=True):
+            results[index].update(
+                status=outcome.status,
+                id=outcome.lead.pk if outcome.lead else None,
+                errors=outcome.errors,
+            )
+        statuses = [result["status"] for result in results]
+        body = {
+            "created": statuses.count(201),
+            "updated": statuses.count(200),
+            "invalid": statuses.count(400),
+            "results": results,
+        }
+        return Response(BatchResultSerializer(body).data)
 
     def _act(self, request, serializer_class, service):
         lead = self.get_object()

@@ -13,6 +13,7 @@ from collab_hub.changes import apply_changes
 from collab_hub.exceptions import DomainError
 from collab_hub.notifications.services import record_event
 from leads.models import Campaign
+from leads.services.config import check_bounds
 
 if TYPE_CHECKING:
     from accounts.models import Membership
@@ -30,6 +31,8 @@ def _check(campaign: Campaign) -> None:
         raise DomainError(_("Name the campaign."), code="invalid_name")
     if campaign.cost is not None and Decimal(campaign.cost) < 0:
         raise DomainError(_("The cost cannot be negative."), code="invalid_cost")
+    # Within the bounds the model declares (README "Bounds"), whoever calls.
+    check_bounds(campaign, ["cost"])
     if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
         raise DomainError(_("The campaign cannot end before it starts."), code="invalid_dates")
 

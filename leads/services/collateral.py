@@ -204,7 +204,7 @@ def archive_collateral(*, by: Membership, collateral: Collateral) -> Collateral:
             _("This collateral is already archived."), code="collateral_archived"
         )
     collateral.archived_at = timezone.now()
-    collateral.save(update_fields=["archived_at"])
+    collateral.save(update_fields=["archived_at", "updated_at"])
     record_event(
         organization=by.organization, actor=by, verb="collateral.archived", target=collateral
     )
@@ -415,7 +415,7 @@ def start_content_request(*, by: Membership, request: ContentRequest) -> Content
     require(by, "content_requests.handle", request)
     request = _move_request(request, ContentRequestStatus.IN_PROGRESS)
     request.assignee = by
-    request.save(update_fields=["status", "assignee"])
+    request.save(update_fields=["status", "assignee", "updated_at"])
     _request_event(request, "content.started", by, _requester(request))
     return request
 

@@ -2,14 +2,20 @@
 
 A change to either re-scores and re-tiers every lead of the organization in the background
 (``scoring.scoring_changed``, dispatched when the transaction commits).
+
+Every number here stays within the bounds its model field declares (``leads.models``,
+README "Bounds"): ``check_bounds`` refuses anything else with a field message, whoever calls
+(API, admin, a task, a command).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from accounts.policy import require
@@ -30,6 +36,34 @@ TIER_FIELDS = (
 )  # fmt: skip
 RULE_FIELDS = ("field", "operator", "value", "points", "is_active")
 NUMERIC_FIELDS = (ScoringField.EMPLOYEES, ScoringField.ANNUAL_REVENUE)
+
+
+# --- Bounds ---------------------------------------------------------------------------------
+
+
+def check_bounds(instance: models.Model, fields: Iterable[str]) -> None:
+    """Refuse a number of ``instance`` outside the bounds its model field declares.
+
+    Checks each of ``fields`` that is an integer or decimal field and not empty, with the
+    field's own validators (minimum, maximum, digits), after converting the value as the
+    field would (a task may pass "12"). Raises ``DomainError`` (400, code ``out_of_range``,
+    or ``invalid`` for what is not a number) naming the field; sets nothing else."""
+    for name in fields:
+        field = instance._meta.get_field(name)
+        if not isinstance(field, models.IntegerField | models.DecimalField):
+            continue
+        value = getattr(instance, field.attname)
+        if value is None:
+            continue
+        try:
+            value = field.to_python(value)
+        except ValidationError as error:
+            raise DomainError(error.messages[0], code="invalid", field=name) from None
+        try:
+            field.run_validators(value)
+        except ValidationError as error:
+            raise DomainError(error.messages[0], code="out_of_range", field=name) from None
+        setattr(instance, field.attname, value)
 
 
 # --- Tiers ----------------------------------------------------------------------------------
@@ -77,6 +111,7 @@ def create_tier(*, by: Membership, data: dict[str, Any]) -> Tier:
         organization=by.organization,
         **{key: value for key, value in data.items() if key in TIER_FIELDS},
     )
+    check_bounds(tier, TIER_FIELDS)
     _check_tier(tier)
     tier.save()
     _tier_event(by, "tier.created", tier)
@@ -91,6 +126,8 @@ def update_tier(*, by: Membership, tier: Tier, data: dict[str, Any]) -> Tier:
     require(by, "tiers.manage", tier)
     tier = Tier.objects.select_for_update().get(pk=tier.pk)
     changed = apply_changes(tier, data, TIER_FIELDS)
+    # Only what changes: a row saved before the bounds stays editable in its other fields.
+    check_bounds(tier, changed)
     _check_tier(tier)
     if changed:
         tier.save()
@@ -170,6 +207,7 @@ def create_scoring_rule(*, by: Membership, data: dict[str, Any]) -> ScoringRule:
         organization=by.organization,
         **{key: value for key, value in data.items() if key in RULE_FIELDS},
     )
+    check_bounds(rule, RULE_FIELDS)
     _check_rule(rule)
     rule.save()
     _rule_event(by, "scoring_rule.created", rule)
@@ -184,6 +222,7 @@ def update_scoring_rule(*, by: Membership, rule: ScoringRule, data: dict[str, An
     require(by, "scoring.manage", rule)
     rule = ScoringRule.objects.select_for_update().get(pk=rule.pk)
     changed = apply_changes(rule, data, RULE_FIELDS)
+    check_bounds(rule, changed)
     _check_rule(rule)
     if changed:
         rule.save()
@@ -201,7 +240,7 @@ def deactivate_scoring_rule(*, by: Membership, rule: ScoringRule) -> ScoringRule
     rule = ScoringRule.objects.select_for_update().get(pk=rule.pk)
     if rule.is_active:
         rule.is_active = False
-        rule.save(update_fields=["is_active"])
+        rule.save(update_fields=["is_active", "updated_at"])
         _rule_event(by, "scoring_rule.deactivated", rule)
         scoring.scoring_changed(organization_id=rule.organization_id)
     return rule
@@ -210,9 +249,6 @@ def deactivate_scoring_rule(*, by: Membership, rule: ScoringRule) -> ScoringRule
 # --- Lead settings --------------------------------------------------------------------------
 
 SETTINGS_FIELDS = ("mql_threshold", "auto_qualify", "complaint_response_days")
-# Bounds an admin cannot leave: a threshold no score reaches, or no time to answer, is a typo.
-MAX_MQL_THRESHOLD = 1_000_000
-MAX_COMPLAINT_RESPONSE_DAYS = 365
 
 
 @transaction.atomic
@@ -226,17 +262,8 @@ def update_lead_settings(*, by: Membership, data: dict[str, Any]) -> LeadSetting
     current = scoring.lead_settings(by.organization)
     settings = LeadSettings.objects.select_for_update().get(pk=current.pk)
     changes = apply_changes(settings, data, SETTINGS_FIELDS)
-    if not 0 <= settings.mql_threshold <= MAX_MQL_THRESHOLD:
-        raise DomainError(
-            _("The MQL threshold must be between 0 and %(max)s.") % {"max": MAX_MQL_THRESHOLD},
-            code="invalid_threshold",
-        )
-    if not 1 <= settings.complaint_response_days <= MAX_COMPLAINT_RESPONSE_DAYS:
-        raise DomainError(
-            _("Give marketing between 1 and %(max)s days to answer.")
-            % {"max": MAX_COMPLAINT_RESPONSE_DAYS},
-            code="invalid_response_days",
-        )
+    # A threshold no score can reach, or no time to answer, is a typo (README "Bounds").
+    check_bounds(settings, changes)
     if changes:
         settings.save()
         record_event(

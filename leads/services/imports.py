@@ -521,6 +521,23 @@ class _RowReader:
 _UPDATABLE = tuple(field for field in lifecycle.EDITABLE_FIELDS if field != "email")
 
 
+def changes_for_known_email(lead: Lead, data: dict[str, Any]) -> dict[str, Any]:
+    """The create-or-update rule for data whose email ``lead`` already has: the fields it
+    would change. A value given (not None, not "") overwrites; an empty or missing one never
+    erases; the email is the match key and stays. Used by the import and the API's upsert
+    (``leads.services.bulk``)."""
+    changes: dict[str, Any] = {}
+    for field in _UPDATABLE:
+        value = data.get(field)
+        if value in (None, ""):
+            continue
+        current = lead.campaign_id if field == "campaign" else getattr(lead, field)
+        wanted = value.pk if field == "campaign" else value
+        if current != wanted:
+            changes[field] = value
+    return changes
+
+
 def update_leads(leads: list[Lead], fields: list[str]) -> None:
     """Write ``fields`` of ``leads`` (saved rows) in bulk, ``CHUNK_SIZE`` rows a statement.
 
@@ -636,17 +653,11 @@ class _Importer:
                 new[email] = lead
                 continue
             updated += 1
-            for field in _UPDATABLE:
-                value = data.get(field)
-                if value in (None, ""):
-                    continue
-                current = lead.campaign_id if field == "campaign" else getattr(lead, field)
-                wanted = value.pk if field == "campaign" else value
-                if current != wanted:
-                    setattr(lead, field, value)
-                    fields.add(field)
-                    if lead.pk is not None:
-                        touched[lead.pk] = lead
+            for field, value in changes_for_known_email(lead, data).items():
+                setattr(lead, field, value)
+                fields.add(field)
+                if lead.pk is not None:
+                    touched[lead.pk] = lead
         created = list(new.values())
         for lead in created:
             self.scorer.apply(lead)

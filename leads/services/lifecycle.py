@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -23,8 +23,16 @@ from accounts.policy import require
 from collab_hub.changes import apply_changes
 from collab_hub.exceptions import DomainError, IllegalTransition, NotAllowed
 from collab_hub.notifications.services import NewEvent, record_event, record_events
-from leads.models import Lead, LeadStatus, LeadTransition, RejectionReason
+from leads.models import (
+    SLA_HOURS_MAX,
+    SLA_HOURS_MIN,
+    Lead,
+    LeadStatus,
+    LeadTransition,
+    RejectionReason,
+)
 from leads.services import scoring
+from leads.services.config import check_bounds
 from leads.services.countries import valid_country
 
 if TYPE_CHECKING:
@@ -35,6 +43,20 @@ if TYPE_CHECKING:
 
 # Response deadline for an MQL whose lead matches no tier.
 DEFAULT_SLA_HOURS = 24
+
+
+def sla_due_at(start: datetime, hours: int | None) -> datetime:
+    """When sales must have answered an MQL qualified at ``start``: ``hours`` later
+    (``DEFAULT_SLA_HOURS`` when None), kept within ``SLA_HOURS_MIN``..``SLA_HOURS_MAX``, so a
+    tier saved before the bounds existed cannot make qualification fail; never raises
+    ``OverflowError``."""
+    hours = DEFAULT_SLA_HOURS if hours is None else max(SLA_HOURS_MIN, min(SLA_HOURS_MAX, hours))
+    try:
+        return start + timedelta(hours=hours)
+    except OverflowError:
+        # Only a start near the end of the calendar gets here: the latest representable time.
+        return datetime.max.replace(tzinfo=start.tzinfo)
+
 
 ALLOWED: dict[str, set[str]] = {
     LeadStatus.NEW: {LeadStatus.MQL, LeadStatus.DISQUALIFIED},
@@ -50,6 +72,8 @@ EDITABLE_FIELDS = (
     "email", "first_name", "last_name", "company_name", "title", "phone", "industry",
     "country", "employees", "annual_revenue", "source", "campaign",
 )  # fmt: skip
+# Of those, the numbers (bounded by their model fields).
+NUMBER_FIELDS = ("employees", "annual_revenue")
 
 
 def _require(membership: Membership | None, action: str, obj: Any = None) -> None:
@@ -162,6 +186,8 @@ def create_lead(
     ):
         marketing_owner = by
     lead.marketing_owner = marketing_owner
+    # The numbers scoring and tiering read stay within their bounds (README "Bounds").
+    check_bounds(lead, NUMBER_FIELDS)
     scoring.Scorer(organization.pk).apply(lead)
     lead.save()
     LeadTransition.objects.create(
@@ -181,6 +207,7 @@ def update_lead(*, by: Membership | None, lead: Lead, data: dict[str, Any]) -> L
     changed = apply_changes(lead, data, EDITABLE_FIELDS)
     if "email" in changed or "country" in changed:
         _check_contact_data(lead)
+    check_bounds(lead, [name for name in NUMBER_FIELDS if name in changed])
     scoring.Scorer(lead.organization_id).apply(lead)
     lead.save()
     if changed:
@@ -241,8 +268,7 @@ def _qualify(
     lead.owner = owner or next_sales_owner(lead.organization_id)
     now = timezone.now()
     lead.qualified_at = now
-    hours = lead.tier.response_sla_hours if lead.tier else DEFAULT_SLA_HOURS
-    lead.sla_due_at = now + timedelta(hours=hours)
+    lead.sla_due_at = sla_due_at(now, lead.tier.response_sla_hours if lead.tier else None)
     lead.sla_breached_at = None
     lead.save()
     _event(
@@ -396,7 +422,9 @@ def flag_sla_breaches(*, now: Any = None) -> int:
         )
         if not due:
             return 0
-        Lead.objects.filter(pk__in=[lead.pk for lead in due]).update(sla_breached_at=now)
+        Lead.objects.filter(pk__in=[lead.pk for lead in due]).update(
+            sla_breached_at=now, updated_at=timezone.now()
+        )
         by_organization: dict[int, list[Lead]] = {}
         for lead in due:
             lead.sla_breached_at = now

@@ -186,7 +186,11 @@ def answer_complaint(
     complaint.action_taken = action_taken.strip()
     complaint.answered_by = by
     complaint.answered_at = now
-    complaint.save(update_fields=["status", "answer", "action_taken", "answered_by", "answered_at"])
+    complaint.save(
+        update_fields=[
+            "status", "answer", "action_taken", "answered_by", "answered_at", "updated_at",
+        ]
+    )  # fmt: skip
     record_event(
         organization=complaint.organization,
         actor=by,
@@ -233,8 +237,9 @@ def flag_overdue_complaints(*, now: datetime | None = None) -> int:
         )
         if not complaints:
             return 0
+        # ``update()`` skips auto_now: stamp it, so an incremental sync sees the change.
         QualityComplaint.objects.filter(pk__in=[c.pk for c in complaints]).update(
-            overdue_notified_at=now
+            overdue_notified_at=now, updated_at=timezone.now()
         )
         by_organization: dict[int, list[QualityComplaint]] = {}
         for complaint in complaints:

@@ -9,8 +9,17 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import timezone
 
-from leads.models import Lead, LeadSettings, ScoringOperator, ScoringRule, Tier
+from leads.models import (
+    SCORE_MAX,
+    SCORE_MIN,
+    Lead,
+    LeadSettings,
+    ScoringOperator,
+    ScoringRule,
+    Tier,
+)
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -66,7 +75,10 @@ def rule_matches(rule: ScoringRule, lead: Lead) -> bool:
 
 
 def compute_score(lead: Lead, rules: Iterable[ScoringRule]) -> int:
-    return sum(rule.points for rule in rules if rule.is_active and rule_matches(rule, lead))
+    """The sum of the points of the active ``rules`` that ``lead`` meets, clamped to
+    ``SCORE_MIN``..``SCORE_MAX``: however many rules match, the score fits its column."""
+    total = sum(rule.points for rule in rules if rule.is_active and rule_matches(rule, lead))
+    return max(SCORE_MIN, min(SCORE_MAX, total))
 
 
 def tier_matches(tier: Tier, lead: Lead) -> bool:
@@ -154,7 +166,10 @@ def rescore_organization(
         if scorer.apply(lead):
             changed[(lead.score, lead.tier_id)].append(lead.pk)
     for (score, tier_id), pks in changed.items():
-        Lead.objects.filter(pk__in=pks).update(score=score, tier_id=tier_id)
+        # ``update()`` skips auto_now: stamp it, so an incremental sync sees the new score.
+        Lead.objects.filter(pk__in=pks).update(
+            score=score, tier_id=tier_id, updated_at=timezone.now()
+        )
     return leads[-1].pk
 
 

@@ -39,8 +39,11 @@ def test_a_complaint_about_a_lead_you_cannot_see_is_like_one_about_a_missing_lea
 
     hidden, missing = file(theirs.pk), file(MISSING)
     assert (hidden.status_code, missing.status_code) == (400, 400)
+    message = f'Invalid pk "{theirs.pk}" - object does not exist.'
     assert hidden.json() == {
-        "example_leads": [f'Invalid pk "{theirs.pk}" - object does not exist.']
+        "example_leads": [message],
+        "detail": f"example_leads: {message}",
+        "code": "invalid",
     }
     assert _with_id_as(hidden.json(), theirs.pk) == _with_id_as(missing.json(), MISSING)
     assert not QualityComplaint.objects.exists()

@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts import tasks
 from accounts.models import IdempotencyRecord
+from collab_hub import idempotency
 from collab_hub.notifications.models import ActivityEvent
-from leads import tasks
 from leads.models import Lead, LeadStatus
 from leads.services import capture
 from tests.factories import CampaignFactory, LeadFactory, ScoringRuleFactory
@@ -199,7 +200,7 @@ def test_the_body_is_compared_by_content_not_by_spelling(anon, url):
 
 def test_the_same_key_while_the_first_request_is_in_flight_is_409(anon, url, org):
     IdempotencyRecord.objects.create(
-        organization=org, scope="capture", key="k1", fingerprint=capture.request_fingerprint(FORM)
+        organization=org, scope="capture", key="k1", fingerprint=idempotency.body_fingerprint(FORM)
     )
     response = post(anon, url, key="k1")
     assert response.status_code == 409
@@ -209,10 +210,10 @@ def test_the_same_key_while_the_first_request_is_in_flight_is_409(anon, url, org
 
 def test_a_request_abandoned_in_flight_does_not_hold_its_key_forever(anon, url, org):
     record = IdempotencyRecord.objects.create(
-        organization=org, scope="capture", key="k1", fingerprint=capture.request_fingerprint(FORM)
+        organization=org, scope="capture", key="k1", fingerprint=idempotency.body_fingerprint(FORM)
     )
     IdempotencyRecord.objects.filter(pk=record.pk).update(
-        created_at=timezone.now() - capture.STALE_IN_FLIGHT - timedelta(seconds=1)
+        created_at=timezone.now() - idempotency.STALE_IN_FLIGHT - timedelta(seconds=1)
     )
     assert post(anon, url, key="k1").status_code == 201
     assert Lead.objects.count() == 1

@@ -29,11 +29,13 @@ def capture_url(settings):
     return f"/api/v1/capture/{org.capture_key}/"
 
 
-def post_concurrently(url: str, headers: dict) -> list[int]:
-    """``THREADS`` clients post ``BODY`` at the same moment; their status codes."""
+def post_concurrently(url: str, headers: dict) -> tuple[list[int], list[bytes]]:
+    """``THREADS`` clients post ``BODY`` at the same moment; their status codes, and the
+    bodies of the answers that were errors (for the failure message)."""
     start = threading.Barrier(THREADS)
     statuses: list[int] = []
     errors: list[BaseException] = []
+    bodies: list[bytes] = []
 
     def submit() -> None:
         try:
@@ -41,6 +43,8 @@ def post_concurrently(url: str, headers: dict) -> list[int]:
             start.wait()
             response = client.post(url, BODY, content_type="application/json", **headers)
             statuses.append(response.status_code)
+            if response.status_code >= 400:
+                bodies.append(response.content)
         except BaseException as error:  # surfaced below, with the thread's traceback
             errors.append(error)
         finally:
@@ -53,19 +57,19 @@ def post_concurrently(url: str, headers: dict) -> list[int]:
         thread.join(timeout=60)
     assert not errors, errors
     assert len(statuses) == THREADS
-    return statuses
+    return statuses, bodies
 
 
 def test_concurrent_retries_with_one_key_make_one_lead(capture_url):
-    statuses = post_concurrently(capture_url, {"HTTP_IDEMPOTENCY_KEY": "same-key"})
+    statuses, bodies = post_concurrently(capture_url, {"HTTP_IDEMPOTENCY_KEY": "same-key"})
     assert Lead.objects.filter(email="race@example.test").count() == 1
-    assert set(statuses) <= {201, 200, 409}
+    assert set(statuses) <= {201, 200, 409}, bodies
     assert statuses.count(201) >= 1
     record = IdempotencyRecord.objects.get()
     assert (record.response_status, record.completed_at is not None) == (201, True)
 
 
 def test_concurrent_submissions_of_one_email_without_a_key_make_one_lead(capture_url):
-    statuses = post_concurrently(capture_url, {})
+    statuses, bodies = post_concurrently(capture_url, {})
     assert Lead.objects.filter(email="race@example.test").count() == 1
-    assert sorted(statuses) == [200] * (THREADS - 1) + [201]
+    assert sorted(statuses) == [200] * (THREADS - 1) + [201], bodies

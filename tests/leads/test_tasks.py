@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from accounts import tasks as account_tasks
 from accounts.models import DepartmentKind, IdempotencyRecord, Role
 from collab_hub.celery import app as celery_app
 from collab_hub.notifications.models import ActivityEvent, Notification
@@ -258,11 +259,26 @@ def test_flagging_overdue_complaints_takes_the_same_queries_for_1_or_100(
 
 def test_the_beat_job_forgets_idempotency_keys_older_than_48_hours(org):
     now = timezone.now()
-    for key, age in (("old", 49), ("recent", 30)):
-        record = IdempotencyRecord.objects.create(organization=org, key=key, fingerprint="f")
+    for scope, key, age in (
+        ("capture", "old", 49),
+        ("user:1", "old-api", 50),
+        ("user:1", "recent", 30),
+    ):
+        record = IdempotencyRecord.objects.create(
+            organization=org, scope=scope, key=key, fingerprint="f"
+        )
         IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=now - timedelta(hours=age))
-    assert tasks.delete_expired_idempotency_keys.run() == 1
+    assert account_tasks.delete_expired_idempotency_keys.run() == 2
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
+
+
+def test_the_sweep_queued_under_its_former_name_still_runs(org):
+    record = IdempotencyRecord.objects.create(organization=org, key="old", fingerprint="f")
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        created_at=timezone.now() - timedelta(hours=49)
+    )
+    assert celery_app.tasks["leads.delete_expired_idempotency_keys"].run() == 1
+    assert not IdempotencyRecord.objects.exists()
 
 
 def test_every_beat_entry_names_a_registered_task():
