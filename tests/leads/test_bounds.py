@@ -41,6 +41,7 @@ from leads.models import (
 )
 from leads.services import campaigns, collateral, config, lifecycle, quality, scoring
 from tests.factories import (
+from tests.leads.test_tasks import eager  # noqa: F401  (a fixture)
     CampaignFactory,
     CollateralFactory,
     CompanyFactory,
@@ -91,6 +92,8 @@ def test_rules_at_the_bounds_are_accepted(admin_api, points):
     assert ScoringRule.objects.get().points == points
 
 
+# ``eager``: the re-score the new rule sends runs here, with or without a broker.
+@pytest.mark.usefixtures("eager")
 def test_rules_saved_before_the_bounds_no_longer_stop_lead_intake(
     admin_api, anon, org, django_capture_on_commit_callbacks
 ):
