@@ -41,7 +41,6 @@ from leads.models import (
 )
 from leads.services import campaigns, collateral, config, lifecycle, quality, scoring
 from tests.factories import (
-from tests.leads.test_tasks import eager  # noqa: F401  (a fixture)
     CampaignFactory,
     CollateralFactory,
     CompanyFactory,
@@ -51,6 +50,7 @@ from tests.leads.test_tasks import eager  # noqa: F401  (a fixture)
     ScoringRuleFactory,
     TierFactory,
 )
+from tests.leads.test_tasks import eager  # noqa: F401  (a fixture)
 
 INT32_MAX = 2_147_483_647
 EVERY_EMAIL = {"field": "email", "operator": "contains", "value": "@"}
