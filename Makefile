@@ -62,7 +62,7 @@ run: install messages ## Set everything up and serve the app on http://127.0.0.1
 	@echo "  Collab Hub is starting on $(DEMO_URL)"
 	@echo "  Log in as $(DEMO_LOGIN) with the password $(DEMO_PASSWORD) (Ctrl-C stops it)."
 	@echo ""
-	$(MANAGE) runserver $(HOST):$(PORT)
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(MANAGE) runserver $(HOST):$(PORT)
 
 # worksteal: a worker that runs out takes tests queued for the other, so both end together.
 XDIST := -n $(WORKERS)$(if $(filter 0,$(WORKERS)),, --dist worksteal)

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import redirect
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -203,7 +204,7 @@ class InvitationAdmin(TenantAdmin):
 
 class ApiKeyForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        label=_("scopes"),
+        label=capfirst(_("scopes")),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Every key reads; tick the areas it may also write."),

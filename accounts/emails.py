@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Invitation
+from collab_hub.notifications.selectors import absolute_url
 
 
 def send_invitation(*, invitation_id: int) -> bool:
@@ -21,10 +22,10 @@ def send_invitation(*, invitation_id: int) -> bool:
     )
     if invitation is None or not invitation.is_pending:
         return False
-    base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
     context = {
         "invitation": invitation,
-        "url": base + reverse("invitation_accept", args=[invitation.token]),
+        # The same address as every other mail's links (SITE_URL: what ``make run`` serves).
+        "url": absolute_url(reverse("invitation_accept", args=[invitation.token])),
     }
     inviter = invitation.invited_by.user if invitation.invited_by else None
     with translation.override((inviter and inviter.language) or settings.LANGUAGE_CODE):

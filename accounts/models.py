@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -182,6 +183,9 @@ class Department(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("department_detail", args=[self.pk])
+
 
 class Role(models.TextChoices):
     MEMBER = "member", _("Member")
@@ -252,6 +256,10 @@ class Membership(TenantModel):
     def __str__(self) -> str:
         return f"{self.user} · {self.department} ({self.get_role_display()})"
 
+    def get_absolute_url(self) -> str:
+        # Every member sees the people page; only admins may open a member's settings.
+        return reverse("people")
+
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
@@ -302,6 +310,9 @@ class Invitation(TenantModel):
 
     def __str__(self) -> str:
         return self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("people") + "#invitations-title"
 
     @property
     def is_expired(self) -> bool:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from accounts.models import Department, Invitation, Membership, Organization
+from accounts.models import Department, Invitation, Membership, Organization, User
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -51,4 +51,14 @@ def pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
         .filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
         .select_related("department")
         .order_by("-created_at")
+    )
+
+
+def deactivated_memberships(*, user: User) -> QuerySet[Membership]:
+    """The organizations where an admin deactivated ``user``'s membership (what the welcome
+    page explains to a person who is in no organization any more)."""
+    return (
+        Membership.objects.filter(user=user, is_active=False, is_integration=False)
+        .select_related("organization")
+        .order_by("organization__name")
     )

@@ -43,16 +43,42 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
+ORGANIZATION_NAME_MAX = 200
+
+
 @transaction.atomic
 def create_organization(
-    *, name: str, owner: User, currency: str = "EUR", timezone_name: str = "UTC"
+    *,
+    name: str,
+    owner: User,
+    department_kind: str = DepartmentKind.SALES,
+    currency: str = "EUR",
+    timezone_name: str = "UTC",
 ) -> Membership:
     """Create an organization with the four standard departments; ``owner`` becomes admin.
 
-    Returns the owner's admin membership (in the sales department, editable later).
+    Returns the owner's admin membership, in the standard department of ``department_kind``
+    (the founder's choice; editable later). An empty or too long name, or a kind that is not
+    a standard department, is a ``DomainError`` (``invalid_name`` / ``invalid_department``).
     """
+    name = name.strip()
+    if not name:
+        raise DomainError(_("Name your organization."), code="invalid_name", field="name")
+    if len(name) > ORGANIZATION_NAME_MAX:
+        raise DomainError(
+            _("An organization name has at most %(limit)d characters.")
+            % {"limit": ORGANIZATION_NAME_MAX},
+            code="invalid_name",
+            field="name",
+        )
+    if department_kind not in STANDARD_DEPARTMENTS:
+        raise DomainError(
+            _("Choose one of the standard departments."),
+            code="invalid_department",
+            field="department",
+        )
     organization = Organization.objects.create(
-        name=name.strip(), slug=_unique_slug(name), currency=currency, timezone=timezone_name
+        name=name, slug=_unique_slug(name), currency=currency, timezone=timezone_name
     )
     departments = Department.objects.bulk_create(
         [
@@ -60,8 +86,9 @@ def create_organization(
             for kind in STANDARD_DEPARTMENTS
         ]
     )
+    home = next(d for d in departments if d.kind == department_kind)
     membership = Membership.objects.create(
-        organization=organization, user=owner, department=departments[0], role=Role.ADMIN
+        organization=organization, user=owner, department=home, role=Role.ADMIN
     )
     record_event(
         organization=organization,
@@ -89,6 +116,12 @@ def update_organization(
     organization.name = organization.name.strip()
     if not organization.name:
         raise DomainError(_("Name the organization."), code="invalid_name")
+    if len(organization.name) > ORGANIZATION_NAME_MAX:
+        raise DomainError(
+            _("An organization name has at most %(limit)d characters.")
+            % {"limit": ORGANIZATION_NAME_MAX},
+            code="invalid_name",
+        )
     if len(organization.currency) != 3 or not organization.currency.isalpha():
         raise DomainError(_("Use a three-letter currency code, e.g. EUR."), code="invalid_currency")
     organization.currency = organization.currency.upper()

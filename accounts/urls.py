@@ -19,4 +19,5 @@ urlpatterns = [
     path("departments/<int:pk>/", views.department_detail, name="department_detail"),
     path("departments/<int:pk>/edit/", views.department_edit, name="department_edit"),
     path("profile/", views.profile, name="profile"),
+    path("language/", views.switch_language, name="switch_language"),
 ]

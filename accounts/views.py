@@ -8,11 +8,18 @@ every object is looked up through ``tenant_object_or_404`` so another organizati
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -50,7 +57,16 @@ def no_organization(request):
     """Where a signed-in user without any organization lands: found one, or wait for an invite."""
     if request.membership is not None:
         return redirect("home")
-    return render(request, "accounts/no_organization.html", {"form": OrganizationForm()})
+    return render(request, "accounts/no_organization.html", _welcome_context(request))
+
+
+def _welcome_context(request: Any, form: OrganizationForm | None = None) -> dict[str, Any]:
+    """What the page for a person without an organization explains: why (a deactivated
+    membership) and the ways in (an invitation to their address, or founding one)."""
+    return {
+        "form": form or OrganizationForm(),
+        "deactivated": list(selectors.deactivated_memberships(user=request.user)),
+    }
 
 
 @login_required
@@ -58,20 +74,25 @@ def create_organization(request):
     """Found an organization (with the four standard departments) and switch to it."""
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        membership = services.create_organization(
-            name=form.cleaned_data["name"], owner=request.user
-        )
-        activate_organization(request, membership.organization)
-        messages.success(
-            request,
-            _("%(org)s is ready. Invite your colleagues next.")
-            % {"org": membership.organization.name},
-        )
-        return redirect("home")
-    template = "accounts/organization_form.html"
+        try:
+            membership = services.create_organization(
+                name=form.cleaned_data["name"],
+                owner=request.user,
+                department_kind=form.cleaned_data["department"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            activate_organization(request, membership.organization)
+            messages.success(
+                request,
+                _("%(org)s is ready. Invite your colleagues next.")
+                % {"org": membership.organization.name},
+            )
+            return redirect("home")
     if request.membership is None:
-        template = "accounts/no_organization.html"
-    return render(request, template, {"form": form})
+        return render(request, "accounts/no_organization.html", _welcome_context(request, form))
+    return render(request, "accounts/organization_form.html", {"form": form})
 
 
 @login_required
@@ -303,6 +324,48 @@ def profile(request) -> HttpResponse:
             services.set_email_notifications(
                 membership=membership, enabled=form.cleaned_data["email_notifications"]
             )
-        messages.success(request, _("Your profile was saved."))
+        # Said in the language the next page is shown in, not the one this form was in.
+        language = form.cleaned_data["language"] or translation.get_language_from_request(request)
+        with translation.override(language):
+            messages.success(request, _("Your profile was saved."))
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+# --- Language -------------------------------------------------------------------------------
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: show the app in ``language`` from the next page on.
+
+    Like Django's ``set_language`` (the language cookie, back to a safe ``next``), and for a
+    signed-in person who chose a language in their profile, that choice changes too (it
+    would win over the cookie otherwise). The confirmation is in the new language.
+    """
+    language = request.POST.get("language", "")
+    target = request.POST.get("next") or request.headers.get("referer") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    response = HttpResponseRedirect(target)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    user = request.user
+    if user.is_authenticated and user.language and user.language != language:
+        services.update_profile(user=user, full_name=user.full_name, language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    with translation.override(language):
+        name = capfirst(translation.get_language_info(language)["name_local"])
+        messages.success(request, _("Language changed to %(language)s.") % {"language": name})
+    return response

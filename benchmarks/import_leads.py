@@ -5,7 +5,9 @@
 
 Generates CSV files the way Polish Excel saves them (``;``-separated, decimal commas, UTF-8
 with BOM, about 1 % of rows invalid) into a temporary directory and imports them through
-``leads.services.imports`` into a fresh organization that has tiers and scoring rules (every
+``leads.services.imports.import_leads`` (the upload's ``start_import`` — whole-file
+encoding check, stored file — then, in this process, the chunked ``run_import`` the Celery
+task runs) into a fresh organization that has tiers and scoring rules (every
 row is scored and tiered):
 
 1. the file into the empty organization (every valid row creates a lead);

@@ -16,3 +16,8 @@ class CollabHubAdminConfig(AdminConfig):
         from collab_hub.checks import CHECK_TAGS, throttle_cache_check
 
         checks.register(throttle_cache_check, *CHECK_TAGS)
+
+        from collab_hub import search
+
+        # ``__search_contains``: accent-insensitive search on every database (collab_hub/search.py).
+        search.install()

@@ -12,6 +12,8 @@ attribute         the module defines                           registered with
                   and optionally ``URLS`` (plain API views)
 ``navigation``    ``NAVIGATION``: ``[NavEntry]``               ``collab_hub.navigation``
 ``subscribers``   ``SUBSCRIPTIONS``: ``[(verb, handler)]``     ``notifications.registry``
+``home``          ``HOME_ITEMS``: ``[HomeProvider]``           ``collab_hub.home``
+                  ("my work" on the home page)
 ``demo``          ``DEMO_STEPS``: idempotent seeding steps     ``manage.py demo``
 ================  ===========================================  ==============================
 
@@ -28,11 +30,13 @@ from typing import Any
 from django.apps import AppConfig, apps
 from django.core import checks
 
+from collab_hub.home import check_home_items
 from collab_hub.navigation import check_navigation
 from collab_hub.notifications.registry import check_subscriptions
 
 checks.register(check_subscriptions)
 checks.register(check_navigation)
+checks.register(check_home_items)
 
 
 class PluggableAppConfig(AppConfig):
@@ -43,11 +47,13 @@ class PluggableAppConfig(AppConfig):
     api = ""
     navigation = ""
     subscribers = ""
+    home = ""
     demo = ""
 
     def ready(self) -> None:
         from accounts.policy import register_rules
         from collab_hub.api import register_api
+        from collab_hub.home import register_home_items
         from collab_hub.navigation import register_navigation
         from collab_hub.notifications.registry import register_event_types, subscribe
 
@@ -64,6 +70,8 @@ class PluggableAppConfig(AppConfig):
         if self.subscribers:
             for verb, handler in import_module(self.subscribers).SUBSCRIPTIONS:
                 subscribe(verb, handler, app=app)
+        if self.home:
+            register_home_items(import_module(self.home).HOME_ITEMS, app=app)
 
 
 def demo_steps() -> list[Callable[[Any], None]]:

@@ -169,6 +169,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "leads.tasks.flag_overdue_complaints",
         "schedule": 3600.0,
     },
+    # Every 5 minutes: CSV imports whose worker stopped (no progress for 10 minutes) are marked
+    # failed and their uploader told, so the import can be resumed from where it stopped.
+    "fail-stalled-imports": {"task": "leads.tasks.fail_stalled_imports", "schedule": 300.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -225,6 +228,8 @@ USE_TZ = True
 # Off: with it on, every integer in a template (ids in URLs, form values, htmx targets) gets
 # grouped ("1,234"). Figures meant for people go through the |number and |money filters.
 USE_THOUSAND_SEPARATOR = False
+# Where Django's per-language formats are corrected (Polish short dates with dots).
+FORMAT_MODULE_PATH = ["collab_hub.formats"]
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -232,6 +237,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploaded files are never served from MEDIA_URL, only by views that check who asks
+# (leads/files.py). Who sends the bytes: "stream" (the app, default; runserver and gunicorn),
+# "x-accel-redirect" (nginx in front, with an internal location at the prefix aliased to
+# MEDIA_ROOT) or "x-sendfile" (Apache mod_xsendfile, lighttpd).
+FILES_SERVE = os.environ.get("FILES_SERVE", "stream").strip().lower()
+if FILES_SERVE not in ("stream", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured("FILES_SERVE must be stream, x-accel-redirect or x-sendfile.")
+FILES_ACCEL_REDIRECT_PREFIX = os.environ.get("FILES_ACCEL_REDIRECT_PREFIX", "/protected-media/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -334,6 +347,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accounts.models.Role",
         "DepartmentKindEnum": "accounts.models.DepartmentKind",
         "ApiKeyStatusEnum": "accounts.models.ApiKeyStatus",
+        "ImportStatusEnum": "leads.models.ImportStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -372,5 +386,7 @@ LOGGING = {
     },
 }
 
-# Absolute address of this installation, used in emails (invitation links).
+# Absolute address of this installation: every link in emails (invitations, notifications)
+# and the API's record ``url``s. The default is what ``make run`` serves; ``make run`` passes
+# http://$(HOST):$(PORT) itself unless SITE_URL is set in the environment.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

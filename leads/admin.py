@@ -4,6 +4,7 @@ and the MQL settings of their own organization (TenantAdmin scopes everything)."
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from collab_hub.admin import TenantAdmin
@@ -27,10 +28,13 @@ class ListField(forms.CharField):
 
 class TierForm(forms.ModelForm):
     industries = ListField(
-        label=_("industries"), required=False, help_text=_("Comma-separated; empty matches all.")
+        # Declared form fields keep their label as written: capitalized like the model's fields.
+        label=capfirst(_("industries")),
+        required=False,
+        help_text=_("Comma-separated; empty matches all."),
     )
     countries = ListField(
-        label=_("countries"),
+        label=capfirst(_("countries")),
         required=False,
         help_text=_("Comma-separated ISO codes, e.g. PL, DE; empty matches all."),
     )

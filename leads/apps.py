@@ -11,4 +11,5 @@ class LeadsConfig(plugins.PluggableAppConfig):
     events = "leads.events"
     api = "leads.api"
     navigation = "leads.navigation"
+    home = "leads.home"
     demo = "leads.demo"

@@ -3,9 +3,25 @@
 Payload examples show the fields each event carries; ids are of the same organization.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from collab_hub.notifications.registry import EventType
+
+if TYPE_CHECKING:
+    from collab_hub.notifications.models import ActivityEvent
+
+
+def _sla_digest_link(event: ActivityEvent) -> str:
+    """Sales answers in the queue; marketing follows its MQLs in the lead list."""
+    if (event.payload or {}).get("audience") == "sales":
+        return reverse("leads:mql_queue")
+    return reverse("leads:lead_list") + "?status=mql"
+
 
 _FIELDS = {"fields": ["industry", "phone"]}
 _CHANGES = {"changes": {"industry": ["", "Software"]}}
@@ -26,16 +42,56 @@ EVENT_TYPES = [
             "file_name": "expo-2026.csv",
             "rows": 120,
             "created": 100,
-            "updated": 15,
+            "updated": 13,
+            "repeated": 2,
             "invalid": 5,
             "qualified": 12,
         },
     ),
     EventType(
+        "lead.import_finished",
+        _("The import %(target)s finished"),
+        _(
+            "A CSV import running in the background finished; its uploader is notified. "
+            "The totals say what happened to its rows."
+        ),
+        {
+            "file_name": "expo-2026.csv",
+            "rows": 120,
+            "created": 100,
+            "updated": 13,
+            "repeated": 2,
+            "invalid": 5,
+            "qualified": 12,
+        },
+    ),
+    EventType(
+        "lead.import_failed",
+        _("The import %(target)s stopped before the end"),
+        _(
+            "A CSV import failed (an error, or its worker stopped); its uploader is notified "
+            "and may resume it from the last committed row."
+        ),
+        {
+            "file_name": "expo-2026.csv",
+            "reason": "The import stopped responding (its worker was stopped or lost).",
+            "records_done": 40000,
+            "total_records": 100000,
+        },
+    ),
+    EventType(
         "lead.updated",
         _("%(actor)s updated the lead %(target)s"),
-        _("A lead's fields were changed."),
-        {"status": "new", **_FIELDS},
+        _(
+            "A lead's fields were changed; changes are [old, new], labels name the rows "
+            "a changed campaign points to."
+        ),
+        {
+            "status": "new",
+            **_FIELDS,
+            "changes": {"industry": ["", "Software"], "campaign": [3, 7]},
+            "labels": {"campaign": ["Expo 2026", "Webinar May"]},
+        },
     ),
     EventType(
         "lead.qualified",
@@ -61,6 +117,24 @@ EVENT_TYPES = [
         },
     ),
     EventType(
+        "lead.resubmitted",
+        _("%(actor)s resubmitted the lead %(target)s to sales"),
+        _(
+            "Marketing corrected a rejected lead and handed it to sales again "
+            "(rejected → mql), with a note; the SLA starts again."
+        ),
+        {
+            "status": "mql",
+            "note": "Phone number fixed; the budget is approved now.",
+            "sla_due_at": "2026-12-03T09:00:00+00:00",
+            "owner": 14,
+            "previous_reason": "bad_contact_data",
+            "previous_reason_label": "Bad contact data",
+            "previous_note": "The phone number is wrong.",
+            "resubmissions": 1,
+        },
+    ),
+    EventType(
         "lead.converted",
         _("%(actor)s converted the lead %(target)s into a deal"),
         _("An accepted lead became a contact and a deal."),
@@ -75,8 +149,30 @@ EVENT_TYPES = [
     EventType(
         "lead.sla_breached",
         _("The lead %(target)s waited past its response deadline"),
-        _("An MQL was not answered by its SLA deadline (flagged once)."),
+        _(
+            "An MQL was not answered by its SLA deadline (flagged once). Notifies nobody: "
+            "people hear of it in that run's lead.sla_digest."
+        ),
         {"status": "mql", "sla_due_at": "2026-12-03T09:00:00+00:00", "owner": 14},
+    ),
+    EventType(
+        "lead.sla_digest",
+        _("Leads past their response deadline: %(count)s"),
+        _(
+            "One per breach run and group of recipients: the MQLs that just missed their "
+            "deadline, for their owners and the sales managers (audience sales) or marketing "
+            "(audience marketing); lists at most 50, count says how many."
+        ),
+        {
+            "audience": "sales",
+            "count": 2,
+            "leads": [
+                {"id": 1021, "label": "Jane Doe", "url": "/leads/1021/"},
+                {"id": 1022, "label": "Ola Nowak", "url": "/leads/1022/"},
+            ],
+        },
+        link=_sla_digest_link,
+        in_activity=False,
     ),
     # --- Deals, companies, contacts
     EventType(
@@ -88,8 +184,28 @@ EVENT_TYPES = [
     EventType(
         "deal.updated",
         _("%(actor)s changed the deal %(target)s"),
-        _("A deal's fields were changed; values are [old, new]."),
-        {"changes": {"value": ["0.00", "24000.00"]}},
+        _(
+            "A deal's fields were changed; values are [old, new], labels name the rows a "
+            "changed owner, company or contact points to."
+        ),
+        {
+            "changes": {"value": ["0.00", "24000.00"], "owner": [14, 15]},
+            "labels": {"owner": ["Sam Rep", "Sue Rep"]},
+        },
+    ),
+    EventType(
+        "deal.reopened",
+        _("%(actor)s reopened the deal %(target)s"),
+        _(
+            "A sales manager reopened a won or lost deal, with a reason; it is back in an "
+            "open stage and no longer counts as won or lost."
+        ),
+        {
+            "from": "won",
+            "to": "negotiation",
+            "value": "24000.00",
+            "reason": "Signed the wrong entity.",
+        },
     ),
     EventType(
         "deal.advanced",
@@ -270,7 +386,30 @@ EVENT_TYPES = [
     EventType(
         "complaint.overdue",
         _("The lead-quality complaint (%(target)s) is overdue"),
-        _("A complaint was not answered by its due date (flagged once)."),
+        _(
+            "A complaint was not answered by its due date (flagged once). Notifies nobody: "
+            "the marketing managers hear of it in that run's complaint.overdue_digest."
+        ),
         {"due_at": "2026-12-05T09:00:00+00:00", "filed_by": 14},
+    ),
+    EventType(
+        "complaint.overdue_digest",
+        _("Lead-quality complaints past their answer date: %(count)s"),
+        _(
+            "One per run and organization, for the marketing managers: the complaints that "
+            "just became overdue (at most 50 listed, count says how many)."
+        ),
+        {
+            "count": 1,
+            "complaints": [
+                {
+                    "id": 31,
+                    "label": "Not our ideal customer — Expo 2026",
+                    "url": "/quality/complaints/31/",
+                }
+            ],
+        },
+        link=lambda event: reverse("leads:quality_complaints"),
+        in_activity=False,
     ),
 ]

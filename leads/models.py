@@ -3,13 +3,16 @@ contacts, deals, collateral, content requests and lead-quality complaints (DESIG
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
+from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -359,6 +362,9 @@ class Campaign(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("leads:campaign_list")
+
     def clean(self) -> None:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
@@ -367,8 +373,19 @@ class Campaign(TenantModel):
 # --- Leads ---------------------------------------------------------------------------------
 
 
+class ImportStatus(models.TextChoices):
+    """An import's life: ``queued → running → done | failed``; a failed one can be resumed
+    (``failed → queued``) and continues from its offset."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class ImportBatch(TenantModel):
-    """One CSV upload: what it created, updated and refused."""
+    """One CSV upload, imported in the background: its stored file, progress and report
+    (what it created, updated and refused)."""
 
     file_name = models.CharField(_("file"), max_length=255)
     uploaded_by = models.ForeignKey(
@@ -381,13 +398,45 @@ class ImportBatch(TenantModel):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
 
-    # Not stored: what ``leads.services.imports.import_leads`` tells about the file it read,
-    # set on the batch it returns (only that instance has them).
-    ignored_columns: list[str]
-    columns: dict[str, str]
-    encoding: str
-    delimiter: str
-    qualified: int
+    repeated_count = models.PositiveIntegerField(_("repeated in the file"), default=0)
+    # Rows whose email an earlier row of the same file had: [{row, column, message, first_row}].
+    repeated = models.JSONField(_("repeated emails"), default=list, blank=True)
+    qualified = models.PositiveIntegerField(_("qualified"), default=0)
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    # The upload, under an unguessable name (imports/<organization>/<uuid>.csv); removed
+    # once the import is done.
+    file = models.FileField(_("stored file"), upload_to="imports/", max_length=255, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
+    # Header name → lead field, and the header names that were not understood.
+    columns = models.JSONField(_("columns"), default=dict, blank=True)
+    ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
+    # Records after the header (blank ones included): all of them, and those already
+    # committed. A resumed import skips ``records_done`` records.
+    total_records = models.PositiveIntegerField(_("records in the file"), null=True, blank=True)
+    records_done = models.PositiveIntegerField(_("records done"), default=0)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written with every committed chunk: a running import with an old heartbeat has stopped.
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    failure = models.TextField(_("why it stopped"), blank=True)
+
+    @property
+    def is_finished(self) -> bool:
+        """Done or failed: nothing is happening to it (a failed one may be resumed)."""
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def progress(self) -> int:
+        """Percent of the file's records committed (100 when done)."""
+        if self.status == ImportStatus.DONE:
+            return 100
+        if not self.total_records:
+            return 0
+        return min(99, self.records_done * 100 // self.total_records)
 
     class Meta:
         verbose_name = _("import")
@@ -396,6 +445,9 @@ class ImportBatch(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:lead_import_detail", args=[self.pk])
 
 
 class Lead(TenantModel):
@@ -468,6 +520,10 @@ class Lead(TenantModel):
         _("rejection reason"), max_length=32, choices=RejectionReason.choices, blank=True
     )
     rejection_note = models.TextField(_("rejection note"), blank=True)
+    # How many times marketing corrected a rejected lead and handed it to sales again
+    # (``rejected → mql``), and when it last did; the reports count resubmitted leads.
+    resubmissions = models.PositiveIntegerField(_("resubmissions"), default=0, editable=False)
+    resubmitted_at = models.DateTimeField(_("resubmitted"), null=True, blank=True, editable=False)
     deal = models.ForeignKey(
         "Deal", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -510,6 +566,9 @@ class Lead(TenantModel):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def get_absolute_url(self) -> str:
+        return reverse("leads:lead_detail", args=[self.pk])
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -534,6 +593,13 @@ class LeadTransition(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+    @property
+    def reason_display(self) -> str:
+        """The reason as people read it: a rejection reason's label, else the code."""
+        if self.reason in RejectionReason.values:
+            return str(RejectionReason(self.reason).label)
+        return self.reason
 
 
 # --- Accounts and deals --------------------------------------------------------------------
@@ -591,6 +657,9 @@ class Company(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("leads:company_detail", args=[self.pk])
+
 
 class Contact(TenantModel):
     company = models.ForeignKey(
@@ -619,6 +688,10 @@ class Contact(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_absolute_url(self) -> str:
+        # Contacts have no page of their own: their company's page lists them.
+        return reverse("leads:company_detail", args=[self.company_id])
 
 
 class Deal(TenantModel):
@@ -687,6 +760,9 @@ class Deal(TenantModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("leads:deal_detail", args=[self.pk])
+
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_DEAL_STAGES
@@ -714,7 +790,12 @@ class DealStageChange(TenantModel):
 
 
 def collateral_upload_to(instance: Collateral, filename: str) -> str:
-    return f"collateral/{instance.organization_id}/{filename}"
+    """``collateral/<organization id>/<random hex>.<extension>``: nobody can guess a file's
+    path from its name (the name people see is ``original_name``), and two uploads of one
+    name never collide. Files are served only by the download views (leads/files.py)."""
+    suffix = "".join(ch for ch in PurePath(filename).suffix.lower() if ch.isalnum())[:10]
+    name = f"collateral/{instance.organization_id}/{uuid.uuid4().hex}"
+    return f"{name}.{suffix}" if suffix else name
 
 
 class Collateral(TenantModel):
@@ -723,6 +804,8 @@ class Collateral(TenantModel):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     file = models.FileField(_("file"), upload_to=collateral_upload_to, blank=True)
+    # The uploaded file's name, given back on download (the stored name is random).
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
     url = models.URLField(_("link"), blank=True)
     tiers = models.ManyToManyField(Tier, blank=True, related_name="collateral")
     stages = models.JSONField(
@@ -757,6 +840,14 @@ class Collateral(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:collateral_detail", args=[self.pk])
+
+    @property
+    def file_name(self) -> str:
+        """The name the file is downloaded under: as uploaded, else the stored one's."""
+        return self.original_name or PurePath(self.file.name or "").name
 
 
 class CollateralUse(TenantModel):
@@ -834,6 +925,10 @@ class ContentRequest(TenantModel):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        # Requests have no page of their own: the list shows each row with its actions.
+        return reverse("leads:content_requests") + f"?scope=all#request-{self.pk}"
+
 
 class QualityComplaint(TenantModel):
     """Sales says a campaign or an import brought bad leads; marketing must answer in time."""
@@ -880,3 +975,6 @@ class QualityComplaint(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} — {self.campaign or self.import_batch}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:quality_complaint_detail", args=[self.pk])

@@ -18,12 +18,16 @@ RULES: dict[str, Allow] = {
     "leads.update": department(
         DepartmentKind.MARKETING, DepartmentKind.SALES, managers_of=ALL_KINDS
     ),
+    # Correct a rejected lead's data and hand it to sales again (rejected → mql): marketing.
+    "leads.resubmit": department(DepartmentKind.MARKETING, managers_of=(DepartmentKind.MARKETING,)),
     "leads.disqualify": department(
         DepartmentKind.MARKETING, DepartmentKind.SALES, managers_of=ALL_KINDS
     ),
     # Accept / reject / convert MQLs and manage deals: sales, sales managers, admins.
     "leads.respond": department(DepartmentKind.SALES, managers_of=(DepartmentKind.SALES,)),
     "deals.manage": department(DepartmentKind.SALES, managers_of=(DepartmentKind.SALES,)),
+    # Reopen a won or lost deal (with a reason): sales managers and admins.
+    "deals.reopen": department(managers_of=(DepartmentKind.SALES,)),
     "leads.reassign": department(managers_of=(DepartmentKind.SALES, DepartmentKind.MARKETING)),
     # Collateral: marketing curates, sales uses; content requests go sales → marketing.
     "collateral.manage": department(

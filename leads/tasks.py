@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from collab_hub import idempotency
-from leads.services import lifecycle, scoring
+from leads.services import imports, lifecycle, scoring
 
 
 @shared_task(acks_late=True)
@@ -20,6 +20,22 @@ def rescore_leads(organization_id: int, after_pk: int = 0) -> int:
 def flag_sla_breaches() -> int:
     """Beat job: mark MQLs past their response deadline as breached (once each) and notify."""
     return lifecycle.flag_sla_breaches()
+
+
+@shared_task(acks_late=True)
+def run_import(batch_id: int) -> bool:
+    """Import a queued CSV batch to the end, from its committed offset (``acks_late``: a
+    worker killed mid-import hands the message on; the batch's claim and offset make the
+    redelivery, a retry or a second run harmless). Returns whether this run did the work
+    (False: gone, done, failed, or running elsewhere)."""
+    return imports.run_import(batch_id=batch_id) is not None
+
+
+@shared_task(acks_late=True)
+def fail_stalled_imports() -> int:
+    """Beat job: imports whose worker stopped (no progress for ``STALLED_AFTER``) are marked
+    failed, so their uploader is told and can resume them."""
+    return imports.fail_stalled_imports()
 
 
 @shared_task(acks_late=True)

@@ -242,6 +242,8 @@ class ImportBatchFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     file_name = factory.Sequence(lambda n: f"import-{n}.csv")
+    # A finished import, as most are (a queued one would wait for a task that never comes).
+    status = leads_models.ImportStatus.DONE
 
 
 @register

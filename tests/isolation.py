@@ -215,11 +215,26 @@ def outsider_admin(organization: Organization) -> Membership:
 # A page route that takes an id and is missing here fails ``unmapped_pages``, so new pages are
 # covered as they appear.
 PAGE_OBJECTS: dict[str, tuple[type[models.Model], Any]] = {}
+# URL name → how to make its row when the registered factory's would not do (organization →
+# row), e.g. a download page needs an asset with a file.
+PAGE_ROW_MAKERS: dict[str, Any] = {}
 
 
-def page_object(url_name: str, model: type[models.Model], kwargs: Any = None) -> None:
+def _collateral_with_a_file(organization: Organization) -> models.Model:
+    from django.core.files.base import ContentFile
+
+    row = make_row(Collateral, organization)
+    row.file.save("deck.pdf", ContentFile(b"%PDF-1.4 harness"))  # type: ignore[attr-defined]
+    return row
+
+
+def page_object(
+    url_name: str, model: type[models.Model], kwargs: Any = None, make: Any = None
+) -> None:
     """Declare that the page ``url_name`` shows one ``model`` row (kwargs from the row)."""
     PAGE_OBJECTS[url_name] = (model, kwargs or (lambda obj: {"pk": obj.pk}))
+    if make is not None:
+        PAGE_ROW_MAKERS[url_name] = make
 
 
 def _routes(patterns: Any, prefix: str = "", namespace: str = "") -> Any:
@@ -261,7 +276,8 @@ def probe_pages(client: Any, *, owner_admin: Membership, outsider: Membership) -
     leaks: list[str] = []
     marker = owner_admin.user.email
     for name, (model, kwargs) in PAGE_OBJECTS.items():
-        obj = make_row(model, owner_admin.organization)
+        maker = PAGE_ROW_MAKERS.get(name, lambda org, model=model: make_row(model, org))
+        obj = maker(owner_admin.organization)
         url = reverse(name, kwargs=kwargs(obj))
         _browser(client, owner_admin)
         # POST-only action pages answer 405 to GET whoever asks; that reveals nothing.
@@ -296,19 +312,25 @@ page_object("leads:lead_accept", Lead)
 page_object("leads:lead_reject", Lead)
 page_object("leads:lead_disqualify", Lead)
 page_object("leads:lead_convert", Lead)
+page_object("leads:lead_edit", Lead)
+page_object("leads:lead_resubmit", Lead)
 page_object("leads:campaign_edit", Campaign)
 page_object("leads:lead_import_detail", ImportBatch)
+page_object("leads:lead_import_resume", ImportBatch)
 page_object("leads:lead_import_errors", ImportBatch)
 page_object("leads:deal_detail", Deal)
 page_object("leads:deal_advance", Deal)
 page_object("leads:deal_win", Deal)
 page_object("leads:deal_lose", Deal)
+page_object("leads:deal_edit", Deal)
+page_object("leads:deal_reopen", Deal)
 page_object("leads:deal_use_collateral", Deal)
 page_object("leads:deal_own_material", Deal)
 page_object("leads:company_detail", Company)
 page_object("leads:contact_create", Company)
 page_object("leads:collateral_detail", Collateral)
 page_object("leads:collateral_edit", Collateral)
+page_object("leads:collateral_download", Collateral, make=_collateral_with_a_file)
 page_object("leads:collateral_archive", Collateral)
 page_object("leads:content_request_start", ContentRequest)
 page_object("leads:content_request_complete", ContentRequest)

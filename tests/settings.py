@@ -54,3 +54,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # INSTALLED_APPS and the URL include are the only two places a new app is named.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.scratch_app"]  # noqa: F405
 ROOT_URLCONF = "tests.urls"
+
+# Uploads made by tests (the isolation harness's files, tests without their own tmp_path) stay
+# out of the checkout's media/.
+MEDIA_ROOT = BASE_DIR / ".pytest_cache" / "media"

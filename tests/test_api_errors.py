@@ -212,7 +212,9 @@ def test_an_upload_over_26_mb_is_a_413_and_a_3_mb_one_is_accepted(api_for, marke
     body = assert_error_shape(response, 413)
     assert body["code"] == "request_too_large" and "26 MB" in body["detail"]
     # A file over the 1 MB of a JSON body is fine in a multipart upload.
-    deck = SimpleUploadedFile("deck.pdf", b"x" * (3 * 1024 * 1024), content_type="application/pdf")
+    deck = SimpleUploadedFile(
+        "deck.pdf", b"%PDF-1.4\n" + b"x" * (3 * 1024 * 1024), content_type="application/pdf"
+    )
     created = client.post(
         "/api/v1/collateral/", {"title": "Deck", "file": deck}, format="multipart"
     )

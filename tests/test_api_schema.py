@@ -109,6 +109,9 @@ def test_filters_on_related_rows_take_integer_ids(schema):
     for method, path, operation in operations(schema):
         if method != "get" or "200" not in operation["responses"]:
             continue
+        # Not a JSON body (a file download): no rows, no filters.
+        if "application/json" not in operation["responses"]["200"].get("content", {}):
+            continue
         page = resolve(
             schema, operation["responses"]["200"]["content"]["application/json"]["schema"]
         )

@@ -1,9 +1,10 @@
 """A new app plugs in without touching the core.
 
 ``tests/scratch_app`` is installed by the test settings only. It declares one model, one
-viewset, one rule, one event type, one sidebar entry, one page and one subscriber in its
-``AppConfig``; these tests show each is routed, policed, in the permission matrix, in the
-event catalogue, in the sidebar and subscribed, while no core file names it.
+viewset, one rule, one event type, one sidebar entry, one page, one subscriber and one
+home-page provider in its ``AppConfig``; these tests show each is routed, policed, in the
+permission matrix, in the event catalogue, in the sidebar, subscribed and on the home page
+("my work"), while no core file names it.
 """
 
 from pathlib import Path
@@ -16,6 +17,7 @@ from django.utils import translation
 from accounts.models import DepartmentKind, Role
 from accounts.policy import rules, rules_of
 from collab_hub.api import build_router, register_api
+from collab_hub.home import HomeProvider, my_work, register_home_items, unregister_app_home_items
 from collab_hub.navigation import entries
 from collab_hub.notifications.models import ActivityEvent
 from collab_hub.notifications.registry import (
@@ -160,4 +162,97 @@ def test_a_subscription_to_an_unknown_event_type_fails_the_system_check():
             call_command("check")
     finally:
         unsubscribe("handoff.opened", handler)
+    call_command("check")
+
+
+def test_its_home_items_merge_with_the_leads_flows_by_urgency(browser_for, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from leads.models import LeadStatus
+    from tests.factories import DealFactory, LeadFactory
+
+    now = timezone.now()
+    org = alice.organization
+    Note.objects.create(
+        organization=org, author=alice, title="Review launch notes", due_at=now - timedelta(days=2)
+    )
+    Note.objects.create(
+        organization=org, author=alice, title="Read the survey", due_at=now + timedelta(hours=3)
+    )
+    Note.objects.create(organization=org, author=alice, title="Undated idea")
+    for title, due in (("Late MQL", -timedelta(hours=5)), ("Fresh MQL", timedelta(hours=10))):
+        first, last = title.split()
+        LeadFactory(
+            organization=org,
+            owner=alice,
+            status=LeadStatus.MQL,
+            first_name=first,
+            last_name=last,
+            qualified_at=now,
+            sla_due_at=now + due,
+        )
+    DealFactory(
+        organization=org,
+        owner=alice,
+        name="Big renewal",
+        close_date=timezone.localdate() + timedelta(days=60),
+    )
+
+    work = my_work(alice)
+
+    assert [(item.provider, item.title) for item in work.items] == [
+        ("scratch.notes_to_review", "Review launch notes"),
+        ("leads.mql_queue", "Late MQL"),
+        ("scratch.notes_to_review", "Read the survey"),
+        ("leads.mql_queue", "Fresh MQL"),
+    ]
+    html = browser_for(alice).get("/").content.decode()
+    assert (
+        html.index("Review launch notes")
+        < html.index("Late MQL")
+        < html.index("Read the survey")
+        < html.index("Fresh MQL")
+    )
+    assert "Undated idea" not in html and "Big renewal" not in html
+    assert 'data-provider="scratch.notes_to_review"' in html
+    assert 'href="/notes/"' in html  # its "see all"
+
+
+def test_its_home_items_go_only_to_those_its_rule_allows(writer, bob):
+    Note.objects.create(organization=writer.organization, author=writer, title="Mine", due_at=None)
+    Note.objects.create(
+        organization=writer.organization, author=writer, title="Due", due_at=writer.created_at
+    )
+
+    assert [item.title for item in my_work(writer).items] == ["Due"]
+    assert all(kind.name != "scratch.notes_to_review" for kind in my_work(bob).clear)
+
+
+def test_a_home_provider_with_a_taken_name_or_of_the_wrong_type_fails_at_start_up():
+    class Impostor(HomeProvider):
+        name = "scratch.notes_to_review"
+        title = "Notes"
+
+    with pytest.raises(ImproperlyConfigured, match="already registered by 'scratch'"):
+        register_home_items([Impostor()], app="impostor")
+    with pytest.raises(ImproperlyConfigured, match="not a HomeProvider"):
+        register_home_items([lambda membership: []], app="impostor")  # type: ignore[list-item]
+
+
+def test_a_home_provider_with_an_unknown_action_or_page_fails_the_system_check():
+    class Broken(HomeProvider):
+        name = "impostor.broken"
+        title = "Broken"
+        permission = "notes.fly"
+        see_all = "impostor:nowhere"
+
+    register_home_items([Broken()], app="impostor")
+    try:
+        with pytest.raises(Exception, match=r"home\.E001") as failure:
+            call_command("check")
+        assert "home.E002" in str(failure.value)
+    finally:
+        unregister_app_home_items("impostor")
     call_command("check")

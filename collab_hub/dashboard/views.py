@@ -1,22 +1,26 @@
-"""The home page: the organization at a glance."""
+"""The home page: the member's work first, then the organization at a glance."""
 
 from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts import selectors as accounts_selectors
 from accounts.policy import can
+from collab_hub.home import my_work
 from collab_hub.notifications import selectors as activity
 from collab_hub.tenancy import TenantRequest, tenant_view
 
 
 @tenant_view
 def home(request: TenantRequest) -> HttpResponse:
-    """Departments with their people, everyone in one list, and what happened lately.
+    """What needs the member ("my work", from every app's home providers, most urgent
+    first), then departments with their people, everyone in one list, and what happened lately.
 
-    A fixed number of queries whatever the size of the organization: departments with
-    member counts, their members (prefetched), and the latest events with their actors.
+    A fixed number of queries whatever the size of the organization: one or two per home
+    provider the member may use, departments with member counts, their members
+    (prefetched), and the latest events with their actors.
     """
     organization = request.organization
     departments = list(accounts_selectors.departments_with_members(organization=organization))
@@ -29,6 +33,8 @@ def home(request: TenantRequest) -> HttpResponse:
         for member in department.active_members:
             member.department = department
     context = {
+        "work": my_work(request.membership),
+        "now": timezone.now(),
         "departments": departments,
         "members": members,
         "activity": activity.recent_activity(organization=organization, limit=15),

@@ -46,12 +46,30 @@ class TargetTypeField(serializers.CharField):
         return selectors.target_type_label(value)
 
 
+class RecordUrlField(serializers.URLField):
+    """The absolute address of the page of the event's record (``SITE_URL``-based), or null
+    when the record no longer exists or has no page. The record is prefetched by the view."""
+
+    def get_attribute(self, instance):
+        return instance if isinstance(instance, ActivityEvent) else instance.event
+
+    def to_representation(self, value):
+        path = selectors.record_url(value)
+        return selectors.absolute_url(path) if path else None
+
+
+RECORD_URL_HELP = _(
+    "The page of the record this is about, or null when the record no longer exists."
+)
+
+
 class EventSerializer(ReadOnlyModelSerializer):
     actor = ActorField(read_only=True, allow_null=True)
     target_type = TargetTypeField(read_only=True, allow_null=True)
     description = serializers.CharField(
         read_only=True, help_text=_("What happened, in one sentence in your language.")
     )
+    url = RecordUrlField(read_only=True, allow_null=True, help_text=RECORD_URL_HELP)
 
     class Meta:
         model = ActivityEvent
@@ -63,6 +81,7 @@ class EventSerializer(ReadOnlyModelSerializer):
             "target_type",
             "target_id",
             "target_label",
+            "url",
             "payload",
             "created_at",
         ]
@@ -70,10 +89,15 @@ class EventSerializer(ReadOnlyModelSerializer):
 
 class NotificationSerializer(ReadOnlyModelSerializer):
     event = EventSerializer(read_only=True)
+    description = serializers.CharField(
+        read_only=True,
+        help_text=_('What happened, as you read it ("Ana mentioned you on …"), in your language.'),
+    )
+    url = RecordUrlField(read_only=True, allow_null=True, help_text=RECORD_URL_HELP)
 
     class Meta:
         model = Notification
-        fields = ["id", "event", "created_at", "read_at"]
+        fields = ["id", "description", "url", "event", "created_at", "read_at"]
 
 
 class MarkReadSerializer(TenantSerializer):
@@ -155,7 +179,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     consumer resumes from the last id it saw.
     """
 
-    queryset = ActivityEvent.objects.select_related("actor__user")
+    queryset = ActivityEvent.objects.select_related("actor__user").prefetch_related("target")
     serializer_class = EventSerializer
     filterset_class = EventFilter
     ordering_fields = ["id", "created_at"]
@@ -190,7 +214,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """The caller's own notifications; ``?unread=true`` for the inbox."""
 
-    queryset = Notification.objects.select_related("event__actor__user")
+    queryset = Notification.objects.select_related("event__actor__user").prefetch_related(
+        "event__target"
+    )
     serializer_class = NotificationSerializer
     open_actions = ("mark_read",)
     ordering_fields = ["id", "created_at"]

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from collab_hub.notifications import selectors
 from collab_hub.notifications.models import Notification
 
 
@@ -39,6 +40,11 @@ def email_notifications(*, event_id: int) -> int:
         .order_by("pk")
     )
     base_url = settings.SITE_URL.rstrip("/")
+    # Every recipient's mail links to the same record: find its page once.
+    record_path: str | None = None
+    first = next(iter(pending[:1]), None)
+    if first is not None:
+        record_path = selectors.record_url(first.event)
     sent = 0
     for notification in pending:
         with transaction.atomic():
@@ -53,6 +59,7 @@ def email_notifications(*, event_id: int) -> int:
                     "notification": notification,
                     "event": notification.event,
                     "user": user,
+                    "record_url": base_url + record_path if record_path else "",
                     "inbox_url": base_url + reverse("notifications"),
                     "profile_url": base_url + reverse("profile"),
                 }

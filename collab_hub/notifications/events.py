@@ -10,5 +10,7 @@ EVENT_TYPES = [
         _("%(actor)s commented on %(target)s"),
         _("Someone commented on a record; mentioned members are notified."),
         {"comment_id": 812, "excerpt": "@ana@example.com can you call them today?"},
+        # Only the mentioned members are notified, so that is what their inbox says.
+        notice=_("%(actor)s mentioned you on %(target)s"),
     ),
 ]

@@ -1,5 +1,7 @@
 """What happened (ActivityEvent), who was told (Notification), and discussion (Comment)."""
 
+from typing import Any
+
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -55,6 +57,34 @@ class ActivityEvent(TenantModel):
 
         return describe(self)
 
+    @property
+    def url(self) -> str | None:
+        """The page of the record this event is about (a path), or None when it is gone."""
+        from collab_hub.notifications.selectors import record_url
+
+        return record_url(self)
+
+    @property
+    def listed_records(self) -> list[dict[str, Any]]:
+        """The records a digest lists (``payload["leads"]``, ``["complaints"]``…: a list of
+        ``{"id", "label", "url"}``), or [] for an event about one record."""
+        for value in (self.payload or {}).values():
+            if (
+                isinstance(value, list)
+                and value
+                and all(
+                    isinstance(item, dict) and {"label", "url"} <= item.keys() for item in value
+                )
+            ):
+                return value
+        return []
+
+    @property
+    def excerpt(self) -> str:
+        """The first line of the comment (or other text) the event quotes, or ""."""
+        text = str((self.payload or {}).get("excerpt") or "").strip()
+        return text.splitlines()[0].strip() if text else ""
+
 
 class Notification(TenantModel):
     """An event as one member's inbox item; read in the app, optionally also by email."""
@@ -85,6 +115,13 @@ class Notification(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.event}"
+
+    @property
+    def description(self) -> str:
+        """What happened, as the recipient reads it ("Ana mentioned you on Sales")."""
+        from collab_hub.notifications.selectors import describe
+
+        return describe(self.event, to_recipient=True)
 
 
 class Comment(TenantModel):

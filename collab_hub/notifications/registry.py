@@ -37,13 +37,24 @@ if TYPE_CHECKING:
 class EventType:
     """One kind of event: ``verb`` (``"deal.won"``), the sentence people read
     (``%(actor)s`` and ``%(target)s`` placeholders), a description for integrators and an
-    example of its payload."""
+    example of its payload.
+
+    Optional: ``notice``, the sentence a *recipient* reads in their inbox and email when it
+    differs from the feed's ("%(actor)s mentioned you on %(target)s" for a comment), and
+    ``link``, where an event without a target leads (``link(event) -> path or None``; an
+    event about a record links to that record's page, see ``selectors.record_url``), and
+    ``in_activity``: False for a type that is only a message to its recipients (a digest of
+    other events), which the organization's activity feed leaves out.
+    """
 
     verb: str
     sentence: Promise | str
     description: Promise | str
     payload: Mapping[str, Any] = field(default_factory=dict)
     app: str = ""
+    notice: Promise | str = ""
+    link: Callable[[ActivityEvent], str | None] | None = None
+    in_activity: bool = True
 
 
 class Handler(Protocol):
@@ -87,6 +98,9 @@ def register_event_types(types: Iterable[EventType], *, app: str) -> None:
             description=event_type.description,
             payload=dict(event_type.payload),
             app=app,
+            notice=event_type.notice,
+            link=event_type.link,
+            in_activity=event_type.in_activity,
         )
 
 

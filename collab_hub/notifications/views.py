@@ -13,11 +13,10 @@ from collab_hub.tenancy import tenant_object_or_404, tenant_view
 
 @tenant_view
 def inbox(request):
-    notifications = selectors.inbox(membership=request.membership)
-    unread = sum(1 for n in notifications if n.read_at is None)
-    return render(
-        request, "notifications/inbox.html", {"notifications": notifications, "unread": unread}
-    )
+    """The member's notifications grouped by record, each item linking to its record."""
+    items = selectors.inbox_items(membership=request.membership)
+    unread = selectors.unread_count(membership=request.membership)
+    return render(request, "notifications/inbox.html", {"items": items, "unread": unread})
 
 
 @tenant_view

@@ -13,10 +13,17 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from collab_hub.api import (
     SEARCH_FILTER_BACKENDS,
@@ -28,6 +35,7 @@ from collab_hub.api import (
     TenantSerializer,
 )
 from collab_hub.parsers import JSONParser, MultiPartParser
+from leads import files
 from leads.models import (
     Collateral,
     CollateralUse,
@@ -46,11 +54,29 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 # --- Collateral ----------------------------------------------------------------------------
 
 
+class CollateralFileField(serializers.FileField):
+    """Written as a multipart upload; read as the address of ``collateral/<id>/download/``
+    (the file is only served to members who may see the asset, never from ``/media/``)."""
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        request = self.context.get("request")
+        return reverse("collateral-download", args=[value.instance.pk], request=request)
+
+
 class CollateralSerializer(TenantModelSerializer):
-    file = serializers.FileField(
+    file = CollateralFileField(
         required=False,
         allow_null=True,
-        help_text=_("The asset's file (multipart upload); empty when it is a link."),
+        help_text=_(
+            "Upload: the asset's file (multipart; PDF, PNG, JPEG, GIF, WebP, DOCX, XLSX, PPTX, "
+            "ZIP, TXT or CSV, checked by content). Read: the address to download it from "
+            "(with your credentials); null when the asset is a link."
+        ),
+    )
+    file_name = serializers.CharField(
+        read_only=True, help_text=_("The file's name as uploaded; empty for a link.")
     )
     tiers = serializers.PrimaryKeyRelatedField(
         queryset=Tier.objects.all(),
@@ -76,7 +102,7 @@ class CollateralSerializer(TenantModelSerializer):
     class Meta:
         model = Collateral
         fields = [
-            "id", "title", "description", "file", "url", "tiers", "stages", "owner",
+            "id", "title", "description", "file", "file_name", "url", "tiers", "stages", "owner",
             "created_at", "archived_at", "usage_count", "deals_won", "deals_lost", "win_rate",
         ]  # fmt: skip
         read_only_fields = ["owner", "created_at", "archived_at"]
@@ -195,7 +221,7 @@ class CollateralViewSet(
     instance_arg = "collateral"
     write_policy = "collateral.manage"
     policy = {"archive": "collateral.manage", "use": "collateral.use"}
-    open_actions = ("stats", "coverage")
+    open_actions = ("stats", "coverage", "download")
 
     def create_arguments(self, data):
         # add_collateral takes the asset's fields one by one.
@@ -236,6 +262,32 @@ class CollateralViewSet(
             by=self.membership, collateral=collateral, deal=data.validated_data["deal"]
         )
         return Response(CollateralUseSerializer(use).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            (200, content_type): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description=_(
+                    "The file, with its type from the allow-list as Content-Type; "
+                    "Content-Disposition inline for PDF and images, attachment otherwise."
+                ),
+            )
+            for content_type in files.served_content_types()
+        },
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def download(self, request, pk=None):
+        """The asset's file (archived assets too) for any member who may see the asset; 404
+        for a link-only asset. Served like the page's download: ``X-Content-Type-Options:
+        nosniff``, a sandboxing Content-Security-Policy, ``Cache-Control: private``."""
+        collateral = self.get_object()
+        if not collateral.file:
+            raise NotFound(_("This asset has no file; it is a link."))
+        return files.file_response(
+            name=str(collateral.file.name), download_name=collateral.file_name
+        )
 
     @extend_schema(request=None, responses=CollateralStatsSerializer)
     @action(detail=True, methods=["get"])

@@ -1,5 +1,5 @@
 """Companies, contacts and deals (DESIGN §4): list, search, create, update, and the deal
-actions ``advance/``, ``win/``, ``lose/`` and ``own-material/``.
+actions ``advance/``, ``win/``, ``lose/``, ``reopen/`` and ``own-material/``.
 
 Deals are never deleted: a deal ends won or lost, and keeps its history. Services do the
 work and answer 400/403/409 through ``collab_hub.exceptions``.
@@ -38,6 +38,7 @@ from leads.models import (
     LostReason,
     Tier,
 )
+from leads.selectors import deals as deal_selectors
 from leads.services import collateral as collateral_services
 from leads.services import deals as services
 
@@ -89,7 +90,8 @@ class CompanyViewSet(
     serializer_class = CompanySerializer
     filterset_class = CompanyFilter
     filter_backends = SEARCH_FILTER_BACKENDS
-    search_fields = ["name", "domain"]
+    # Ignoring case and accents, like the pages (collab_hub/search.py).
+    search_fields = ["name__search_contains", "domain__search_contains"]
     ordering_fields = ["name", "created_at", "id"]
     create_service = services.create_company
     update_service = services.update_company
@@ -135,7 +137,12 @@ class ContactViewSet(
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
     filter_backends = SEARCH_FILTER_BACKENDS
-    search_fields = ["email", "first_name", "last_name", "company__name"]
+    search_fields = [
+        "email__search_contains",
+        "first_name__search_contains",
+        "last_name__search_contains",
+        "company__name__search_contains",
+    ]
     ordering_fields = ["last_name", "created_at", "id"]
     create_service = services.create_contact
     update_service = services.update_contact
@@ -180,13 +187,6 @@ class DealSerializer(TenantModelSerializer):
         ]  # fmt: skip
         extra_kwargs = {"name": {"required": False, "allow_blank": True}}
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if isinstance(self.instance, Deal):
-            # A deal stays with its company; its contact and name may change.
-            fields["company"].read_only = True
-        return fields
-
     def validate(self, attrs):
         company = attrs.get("company") or getattr(self.instance, "company", None)
         contact = attrs.get("contact")
@@ -227,6 +227,12 @@ class AdvanceSerializer(TenantSerializer):
         help_text=_("An open stage; win/ and lose/ close a deal."),
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class ReopenSerializer(TenantSerializer):
+    reason = serializers.CharField(
+        max_length=5000, help_text=_("Why the closed deal is reopened. Required.")
+    )
 
 
 class WinSerializer(TenantSerializer):
@@ -286,7 +292,7 @@ class DealViewSet(
     serializer_class = DealSerializer
     filterset_class = DealFilter
     filter_backends = SEARCH_FILTER_BACKENDS
-    search_fields = ["name", "company__name", "company__domain"]
+    search_fields = [f"{name}__search_contains" for name in deal_selectors.DEAL_SEARCH_FIELDS]
     ordering_fields = ["created_at", "updated_at", "value", "close_date", "closed_at", "id"]
     create_service = services.open_deal
     update_service = services.update_deal
@@ -296,6 +302,7 @@ class DealViewSet(
         "advance": "deals.manage",
         "win": "deals.manage",
         "lose": "deals.manage",
+        "reopen": "deals.reopen",
         "own_material": "content_requests.create",
     }
 
@@ -351,6 +358,13 @@ class DealViewSet(
     def lose(self, request, pk=None):
         """``open → lost`` with a reason; ``missing_feature`` needs ``feature_requests``."""
         return self._act(request, LoseSerializer, services.lose_deal)
+
+    @extend_schema(request=ReopenSerializer, responses=DealSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """``won | lost → open`` (sales managers), with a reason: back to the stage it closed
+        from; no longer counted as won or lost. 409 for an open deal."""
+        return self._act(request, ReopenSerializer, services.reopen_deal)
 
     @extend_schema(
         request=OwnMaterialSerializer, responses={status.HTTP_201_CREATED: ContentRequestSerializer}

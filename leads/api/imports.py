@@ -1,16 +1,18 @@
-"""CSV import of leads: ``POST /api/v1/leads/import/`` (multipart field ``file``) → the
-report; ``GET /api/v1/lead-imports/`` and ``/lead-imports/<id>/`` → past imports and their
-stored reports (DESIGN §4)."""
+"""CSV import of leads as a background job (DESIGN §6): ``POST /api/v1/leads/import/``
+(multipart field ``file``) → 202 and the import batch (``queued → running → done |
+failed``); ``GET /api/v1/leads/imports/`` and ``/leads/imports/<id>/`` → the batches, their
+progress and report; ``POST /api/v1/leads/imports/<id>/resume/`` continues a failed one."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from collab_hub.api import (
@@ -56,23 +58,58 @@ class ImportErrorSerializer(ReadOnlySerializer):
     message = serializers.CharField()
 
 
-class ImportBatchSerializer(ReadOnlyModelSerializer):
-    """A past import as stored: counts and, in detail, the invalid rows' messages."""
+class ImportRepeatSerializer(ImportErrorSerializer):
+    first_row = serializers.IntegerField(
+        help_text=_("The earlier row with the same email (this later row's values won).")
+    )
 
+
+class ImportBatchSerializer(ReadOnlyModelSerializer):
+    """An import: its status and progress, what was read of the file, and its report (in
+    detail, the invalid and repeated rows' messages)."""
+
+    url = serializers.SerializerMethodField(help_text=_("The import's page."))
     created = serializers.IntegerField(source="created_count")
     updated = serializers.IntegerField(source="updated_count")
+    repeated_rows = serializers.IntegerField(
+        source="repeated_count",
+        help_text=_("Rows whose email an earlier row of the file had (the later row wins)."),
+    )
     invalid_rows = serializers.IntegerField(source="error_count")
+    progress = serializers.IntegerField(help_text=_("Percent of the file's records done."))
+    total_records = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("Records after the header (blank ones included); null until counted."),
+    )
+    records_done = serializers.IntegerField(
+        help_text=_("Records committed so far; a resumed import continues after them.")
+    )
+    columns = serializers.DictField(
+        child=serializers.CharField(), help_text=_("Each understood column → the lead field.")
+    )
+    ignored_columns = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Columns of the file that were not understood.")
+    )
     errors = ImportErrorSerializer(many=True)  # type: ignore[assignment]  # a declared field, moved off the class by DRF's metaclass
+    repeated = ImportRepeatSerializer(many=True)
     error_rows_not_shown = serializers.SerializerMethodField(
         help_text=_("Invalid rows beyond the first 1000, counted but without messages.")
     )
+    failure = serializers.CharField(help_text=_("Why a failed import stopped."))
 
     class Meta:
         model = ImportBatch
         fields = [
-            "id", "file_name", "uploaded_by", "created_at", "rows", "created", "updated",
-            "invalid_rows", "errors", "error_rows_not_shown",
+            "id", "url", "file_name", "status", "uploaded_by", "created_at", "started_at",
+            "finished_at", "heartbeat_at", "progress", "total_records", "records_done", "rows",
+            "created", "updated", "repeated_rows", "invalid_rows", "qualified", "encoding",
+            "delimiter", "columns", "ignored_columns", "errors", "repeated",
+            "error_rows_not_shown", "failure",
         ]  # fmt: skip
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, batch: ImportBatch) -> str:
+        return batch.get_absolute_url()
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_error_rows_not_shown(self, batch: ImportBatch) -> int:
@@ -81,36 +118,22 @@ class ImportBatchSerializer(ReadOnlyModelSerializer):
 
 class ImportBatchListSerializer(ImportBatchSerializer):
     class Meta(ImportBatchSerializer.Meta):
-        fields = [f for f in ImportBatchSerializer.Meta.fields if f != "errors"]
+        fields = [f for f in ImportBatchSerializer.Meta.fields if f not in ("errors", "repeated")]
 
 
-class ImportReportSerializer(ImportBatchSerializer):
-    """The answer to an upload: the stored report plus what was understood of the file."""
-
-    batch = serializers.IntegerField(source="pk", help_text=_("The import's id."))
-    ignored_columns = serializers.ListField(
-        child=serializers.CharField(), help_text=_("Columns of the file that were not understood.")
-    )
-    columns = serializers.DictField(
-        child=serializers.CharField(), help_text=_("Each understood column → the lead field.")
-    )
-    encoding = serializers.CharField()
-    delimiter = serializers.CharField()
-    qualified = serializers.IntegerField(
-        help_text=_("Leads qualified at once (the organization qualifies automatically).")
-    )
-
-    class Meta(ImportBatchSerializer.Meta):
-        fields = [
-            "batch", *ImportBatchSerializer.Meta.fields, "ignored_columns", "columns",
-            "encoding", "delimiter", "qualified",
-        ]  # fmt: skip
+def _accepted(batch: ImportBatch) -> Response:
+    batch.refresh_from_db()
+    response = Response(ImportBatchSerializer(batch).data, status=202)
+    response["Location"] = reverse("lead-import-detail", args=[batch.pk])
+    return response
 
 
 class LeadImportViewSet(TenantViewSet):
-    """Upload a CSV of leads (marketing, managers, admins). Every row is created, updated
-    (same email in the organization) or reported with its row number, column and message;
-    a file that cannot be read as a whole is a 400 with the reason."""
+    """Upload a CSV of leads (marketing, managers, admins). The file is checked as a whole
+    (a file that cannot be read is a 400 with the reason) and stored; the answer is 202 with
+    the import batch, which imports in the background (small files before the answer).
+    Every row is then created, updated (same email in the organization), reported as
+    repeated in the file, or reported invalid with its row number, column and message."""
 
     queryset = ImportBatch.objects.all()
     serializer_class = ImportUploadSerializer
@@ -123,7 +146,10 @@ class LeadImportViewSet(TenantViewSet):
         tags=["leads"],
         request={"multipart/form-data": ImportUploadSerializer},
         responses={
-            201: OpenApiResponse(ImportReportSerializer, _("Imported; the report.")),
+            202: OpenApiResponse(
+                ImportBatchSerializer,
+                _("Stored and queued (or already done, for a small file): the import batch."),
+            ),
             400: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 _(
@@ -137,22 +163,39 @@ class LeadImportViewSet(TenantViewSet):
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
-        batch = imports.import_leads(by=self.membership, file=file, file_name=file.name or "")
-        return Response(ImportReportSerializer(batch).data, status=201)
+        batch = imports.start_import(by=self.membership, file=file, file_name=file.name or "")
+        return _accepted(batch)
 
 
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
-    """Past imports of the organization, newest first; the detail carries the errors."""
+    """The organization's imports, newest first: status, progress and report; the detail
+    carries the invalid and repeated rows."""
 
-    queryset = ImportBatch.objects.all()
+    queryset = ImportBatch.objects.select_related("uploaded_by")
     serializer_class = ImportBatchSerializer
     ordering_fields = ["created_at", "id"]
+    policy = {"resume": "leads.import"}
 
     def get_serializer_class(self):
         return ImportBatchListSerializer if self.action == "list" else ImportBatchSerializer
 
+    @extend_schema(
+        request=None,
+        responses={
+            202: OpenApiResponse(ImportBatchSerializer, _("Queued again: the import batch.")),
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT, _("The import has not failed (code import_not_failed).")
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Any, pk: Any = None) -> Response:
+        """Continue a failed import from its last committed row (nothing is imported twice)."""
+        batch = imports.resume_import(by=self.membership, batch=self.get_object())
+        return _accepted(batch)
 
-ROUTES = [("lead-imports", ImportBatchViewSet, "lead-import")]
+
+ROUTES = [("leads/imports", ImportBatchViewSet, "lead-import")]
 URLS = [
     path(
         "leads/import/",

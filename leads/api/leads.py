@@ -22,6 +22,7 @@ from collab_hub.api import (
     TenantSerializer,
 )
 from leads.models import Campaign, Lead, LeadStatus, LeadTransition, RejectionReason
+from leads.selectors import leads as lead_selectors
 from leads.services import bulk, lifecycle
 
 
@@ -41,12 +42,14 @@ class LeadSerializer(TenantModelSerializer):
             "industry", "country", "employees", "annual_revenue", "source", "campaign",
             "status", "score", "tier", "owner", "marketing_owner", "sla_due_at",
             "sla_breached_at", "qualified_at", "responded_at", "rejection_reason",
-            "rejection_note", "deal", "created_at", "updated_at",
+            "rejection_note", "resubmissions", "resubmitted_at", "deal", "created_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = [
             "status", "score", "tier", "owner", "marketing_owner", "sla_due_at",
             "sla_breached_at", "qualified_at", "responded_at", "rejection_reason",
-            "rejection_note", "deal", "created_at", "updated_at",
+            "rejection_note", "resubmissions", "resubmitted_at", "deal", "created_at",
+            "updated_at",
         ]  # fmt: skip
         # The service checks the email is new in the organization and the country a code
         # (a refusal names its field, like a validation error).
@@ -84,6 +87,12 @@ class RejectSerializer(TenantSerializer):
 
 class NoteSerializer(TenantSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class ResubmitSerializer(TenantSerializer):
+    note = serializers.CharField(
+        max_length=5000, help_text=_("What marketing corrected; sales reads it. Required.")
+    )
 
 
 class ConvertSerializer(TenantSerializer):
@@ -152,13 +161,14 @@ class LeadViewSet(
     ServiceViewSet,
 ):
     """Leads of the organization. Lifecycle actions answer 409 when the lead's status does
-    not allow them. ``?search=`` looks in name, email and company."""
+    not allow them. ``?search=`` looks in name, email and company, ignoring case and accents."""
 
     queryset = Lead.objects.select_related("tier", "campaign")
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
     filter_backends = SEARCH_FILTER_BACKENDS
-    search_fields = ["email", "first_name", "last_name", "company_name"]
+    # The same lookup as the pages' search (leads.selectors.leads.search_leads).
+    search_fields = [f"{name}__search_contains" for name in lead_selectors.SEARCH_FIELDS]
     ordering_fields = ["created_at", "score", "sla_due_at", "id"]
     create_service = lifecycle.create_lead
     update_service = lifecycle.update_lead
@@ -174,6 +184,7 @@ class LeadViewSet(
         "reject": "leads.respond",
         "convert": "leads.respond",
         "disqualify": "leads.disqualify",
+        "resubmit": "leads.resubmit",
     }
 
     def get_serializer_class(self):
@@ -265,6 +276,13 @@ class LeadViewSet(
     def reject(self, request, pk=None):
         """``mql → rejected`` with a reason code; marketing sees reason and note."""
         return self._act(request, RejectSerializer, lifecycle.reject_lead)
+
+    @extend_schema(request=ResubmitSerializer, responses=LeadSerializer)
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request, pk=None):
+        """``rejected → mql``: marketing corrected the lead (PATCH it first) and hands it to
+        sales again with a note; a fresh response deadline starts. 409 unless rejected."""
+        return self._act(request, ResubmitSerializer, lifecycle.resubmit_lead)
 
     @extend_schema(request=NoteSerializer, responses=LeadSerializer)
     @action(detail=True, methods=["post"])

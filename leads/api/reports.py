@@ -140,6 +140,9 @@ class LeadQualityRowSerializer(ReadOnlySerializer):
     accepted = serializers.IntegerField()
     accepted_rate = _rate(_("Accepted ÷ MQLs, in percent."))
     rejected = serializers.IntegerField()
+    resubmitted = serializers.IntegerField(
+        help_text=_("Leads marketing corrected after a rejection and handed to sales again.")
+    )
     rejection_reasons = RejectionReasonCountsSerializer()
     converted = serializers.IntegerField()
     won = serializers.IntegerField(help_text=_("Leads whose deal is won."))
@@ -203,6 +206,9 @@ class RepResponseSerializer(ReadOnlySerializer):
     accepted = serializers.IntegerField()
     rejected = serializers.IntegerField()
     rejection_reasons = RejectionReasonCountsSerializer()
+    resubmitted = serializers.IntegerField(
+        help_text=_("MQLs of the month marketing resubmitted after a rejection.")
+    )
     breached = serializers.IntegerField()
     median_response_seconds = serializers.FloatField(allow_null=True)
 

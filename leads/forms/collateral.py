@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from collab_hub.tenancy import TenantFormMixin
+from leads import files
+from leads.forms.fields import DateInput
 from leads.models import Collateral, Deal, DealStage, Tier
 
 # Largest collateral upload accepted from the page (bytes); the API has the same limit.
@@ -46,7 +48,18 @@ class CollateralForm(TenantFormMixin, forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    file = forms.FileField(label=gettext_lazy("File"), required=False)
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        required=False,
+        help_text=gettext_lazy(
+            "Up to 25 MB: PDF, images (PNG, JPEG, GIF, WebP), Word, Excel or PowerPoint "
+            "(.docx, .xlsx, .pptx), ZIP, text or CSV. PDF and images open in the browser, "
+            "the others download."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ",".join(f".{ext}" for ext in files.allowed_extensions())}
+        ),
+    )
     url = forms.URLField(
         label=gettext_lazy("Link"),
         required=False,
@@ -79,6 +92,8 @@ class CollateralForm(TenantFormMixin, forms.Form):
             raise forms.ValidationError(
                 _("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
             )
+        # The type allow-list is the service's rule (``leads.files.check_upload``); the view
+        # shows its refusal on this field.
         return upload
 
     def clean(self) -> dict[str, Any]:
@@ -99,7 +114,7 @@ class ContentRequestForm(TenantFormMixin, forms.Form):
     due_date = forms.DateField(
         label=gettext_lazy("Needed by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     deal = forms.ModelChoiceField(
         queryset=Deal.objects.all(), required=False, widget=forms.HiddenInput

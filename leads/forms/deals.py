@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.policy import can
 from collab_hub.tenancy import TenantFormMixin
-from leads.forms.fields import MemberChoiceField, sales_members
-from leads.models import Collateral, Company, DealKind, LostReason
+from leads.forms.fields import DateInput, MemberChoiceField, sales_members
+from leads.models import Collateral, Company, Contact, Deal, DealKind, LostReason
 
 
 class BoardFilterForm(forms.Form):
@@ -80,7 +80,7 @@ class DealForm(TenantFormMixin, forms.Form):
     close_date = forms.DateField(
         label=gettext_lazy("Expected close"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     owner = MemberChoiceField(
         label=gettext_lazy("Owner"),
@@ -128,3 +128,64 @@ class OwnMaterialForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Marketing gets this as a content request."),
     )
+
+
+class ContactChoiceField(forms.ModelChoiceField):
+    """A contact, shown with the company it works at."""
+
+    def label_from_instance(self, obj: Contact) -> str:
+        return f"{obj} — {obj.company.name}"
+
+
+class DealEditForm(TenantFormMixin, forms.Form):
+    """Correct a deal: name, value, kind, expected close, company, main contact, owner.
+
+    A closed deal's value and kind are fixed (a sales manager reopens it to change them), so
+    those fields are left out for it; the owner field is there for who may reassign deals
+    and for the owner handing their own deal over.
+    """
+
+    name = forms.CharField(label=gettext_lazy("Deal name"), max_length=200)
+    value = forms.DecimalField(
+        label=gettext_lazy("Annual value"), min_value=0, max_digits=14, decimal_places=2
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=DealKind.choices)
+    close_date = forms.DateField(
+        label=gettext_lazy("Expected close"),
+        required=False,
+        widget=DateInput(),
+    )
+    company = forms.ModelChoiceField(
+        label=gettext_lazy("Company"), queryset=Company.objects.order_by("name")
+    )
+    contact = ContactChoiceField(
+        label=gettext_lazy("Main contact"),
+        queryset=Contact.objects.select_related("company").order_by("last_name", "first_name"),
+        required=False,
+        empty_label=gettext_lazy("No contact"),
+        help_text=gettext_lazy("Someone at the deal's company."),
+    )
+    owner = MemberChoiceField(
+        label=gettext_lazy("Owner"), queryset=sales_members(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, deal: Deal, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": deal.name,
+                "value": deal.value,
+                "kind": deal.kind,
+                "close_date": deal.close_date,
+                "company": deal.company_id,
+                "contact": deal.contact_id,
+                "owner": deal.owner_id,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.deal = deal
+        if not deal.is_open:
+            del self.fields["value"]
+            del self.fields["kind"]
+        if not (can(self.membership, "leads.reassign") or deal.owner_id == self.membership.pk):
+            del self.fields["owner"]

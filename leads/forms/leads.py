@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from collab_hub.tenancy import TenantFormMixin
-from leads.forms.fields import DateInput, MemberChoiceField, sales_members
+from leads.forms.fields import CountryField, DateInput, MemberChoiceField, sales_members
 from leads.models import Campaign, Lead, LeadSource, LeadStatus, RejectionReason, Tier
 
 if TYPE_CHECKING:
@@ -69,7 +69,11 @@ class LeadFilterForm(TenantFormMixin, forms.Form):
 
 
 class LeadForm(TenantFormMixin, _LeadModelForm):
-    """A new lead typed in by hand (marketing or sales)."""
+    """A lead typed in by hand (marketing or sales), or its details corrected (with
+    ``instance=``: the edit page). The country is picked from localized names and stored as
+    its ISO code."""
+
+    country = CountryField(label=_("Country"))
 
     class Meta:
         model = Lead
@@ -77,10 +81,12 @@ class LeadForm(TenantFormMixin, _LeadModelForm):
             "email", "first_name", "last_name", "company_name", "title", "phone",
             "industry", "country", "employees", "annual_revenue", "source", "campaign",
         ]  # fmt: skip
-        widgets = {"country": forms.TextInput(attrs={"maxlength": 2, "placeholder": "PL"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        country = self.fields["country"]
+        if isinstance(country, CountryField) and self.instance.pk:
+            country.keep_choice(self.instance.country)
         # TenantFormMixin has scoped the campaigns; the form only orders them.
         campaign = self.fields["campaign"]
         if isinstance(campaign, forms.ModelChoiceField) and campaign.queryset is not None:
@@ -144,3 +150,14 @@ class CampaignForm(_CampaignModelForm):
         model = Campaign
         fields = ["name", "channel", "cost", "starts_on", "ends_on"]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+
+class ResubmitForm(forms.Form):
+    """Marketing hands a corrected rejected lead back to sales, saying what changed."""
+
+    note = forms.CharField(
+        label=_("What did you correct?"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sales reads this beside the reason it rejected the lead."),
+    )

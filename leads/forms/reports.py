@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from leads.api.reports import validate_range
+from leads.forms.fields import DateInput
 
 
 class ReportRangeForm(forms.Form):
@@ -16,14 +17,9 @@ class ReportRangeForm(forms.Form):
 
     ``organization`` decides the range's limits (the same check as the reports API)."""
 
-    start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("Before (not included)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    # ISO values in every language: <input type=date> shows nothing for "04.09.2026".
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("Before (not included)"), required=False, widget=DateInput())
     group_by = forms.ChoiceField(
         label=_("Group by"),
         required=False,

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 # Cards shown per board column; the column's count and total cover every deal in it.
 BOARD_CARDS = 50
-# Fields ``?search=`` looks in on the deal list (trigram indexes on PostgreSQL).
+# Fields ``?search=`` looks in on the deal list, ignoring case and accents (trigram indexes
+# over ``collab_search_fold`` on PostgreSQL, migration 0009; collab_hub/search.py).
 DEAL_SEARCH_FIELDS = ("name", "company__name", "company__domain")
 
 
@@ -50,7 +51,7 @@ def search_deals(qs: QuerySet[Deal], text: str) -> QuerySet[Deal]:
     for word in text.split()[:5]:
         condition = Q()
         for name in DEAL_SEARCH_FIELDS:
-            condition |= Q(**{f"{name}__icontains": word})
+            condition |= Q(**{f"{name}__search_contains": word})
         qs = qs.filter(condition)
     return qs
 

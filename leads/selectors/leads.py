@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -23,7 +32,8 @@ from leads.models import Lead, LeadStatus, LeadTransition
 if TYPE_CHECKING:
     from accounts.models import Membership
 
-# Fields ``?search=`` looks in (each has a trigram index on PostgreSQL, migration 0002).
+# Fields ``?search=`` looks in, ignoring case and accents (each has a trigram index over
+# ``collab_search_fold(column)`` on PostgreSQL, migration 0009; see collab_hub/search.py).
 SEARCH_FIELDS = ("email", "first_name", "last_name", "company_name")
 PAGE_SIZE = 50
 
@@ -33,15 +43,16 @@ def _day_start(day: date) -> datetime:
 
 
 def search_leads(qs: QuerySet[Lead], text: str) -> QuerySet[Lead]:
-    """Leads matching every word of ``text`` in any of name, email or company.
+    """Leads matching every word of ``text`` in any of name, email or company, ignoring case
+    and accents both ways (``zielinski`` finds "Zieliński" and ``Zieliński`` "Zielinski").
 
-    ``icontains`` compiles to ``UPPER(col) LIKE UPPER(%s)`` on PostgreSQL, the expression the
-    trigram indexes cover.
+    ``search_contains`` compiles to ``collab_search_fold(col) LIKE collab_search_fold(%s)``,
+    the expression the trigram indexes cover on PostgreSQL.
     """
     for word in text.split()[:5]:
         condition = Q()
         for name in SEARCH_FIELDS:
-            condition |= Q(**{f"{name}__icontains": word})
+            condition |= Q(**{f"{name}__search_contains": word})
         qs = qs.filter(condition)
     return qs
 
@@ -148,7 +159,8 @@ def sees_whole_queue(membership: Membership) -> bool:
 def mql_queue(*, membership: Membership) -> QuerySet[Lead]:
     """The MQLs waiting for ``membership``'s answer: their own, or every MQL of the
     organization for sales managers and admins. Breached first, then by response deadline
-    (soonest first). Joins tier (value proposition and playbook), campaign and owner."""
+    (soonest first). Joins tier (value proposition and playbook), campaign and owner;
+    ``attach_rejections`` adds what a resubmitted lead shows."""
     qs = (
         Lead.objects.visible_to(membership)
         .filter(status=LeadStatus.MQL)
@@ -162,6 +174,23 @@ def mql_queue(*, membership: Membership) -> QuerySet[Lead]:
         output_field=IntegerField(),
     )
     return qs.annotate(_breached_first=breached).order_by("_breached_first", "sla_due_at", "pk")
+
+
+def attach_rejections(leads: list[Lead]) -> list[Lead]:
+    """Set ``lead.rejections`` (its rejected transitions with who rejected, latest first) on
+    the resubmitted leads among ``leads``, so the queue shows why sales rejected them
+    before. One query when any lead was resubmitted, none otherwise. Returns ``leads``."""
+    resubmitted = [lead for lead in leads if lead.resubmissions]
+    if resubmitted:
+        rejections = (
+            LeadTransition.objects.filter(to_status=LeadStatus.REJECTED)
+            .select_related("by__user")
+            .order_by("-at", "-pk")
+        )
+        prefetch_related_objects(
+            resubmitted, Prefetch("transitions", queryset=rejections, to_attr="rejections")
+        )
+    return leads
 
 
 def lead_detail(*, membership: Membership, pk: int) -> Lead | None:

@@ -23,6 +23,10 @@ Definitions, shared by the pages and the API:
   timestamps of the answered leads in the range are fetched and the median taken in Python
   — the same value (the mean of the two middle values for an even count).
 * **SLA breach rate**: leads flagged as breached (``sla_breached_at``) ÷ MQLs.
+* **Resubmitted**: leads marketing corrected after a rejection and handed to sales again
+  (``rejected → mql``, ``Lead.resubmissions`` > 0). A resubmitted lead no longer counts as
+  rejected (its rejection is in its history); it counts by its new answer. In the scorecard
+  it is an MQL of the month it was resubmitted in (``qualified_at`` is set again then).
 * Percentages are rounded to one decimal; a rate whose denominator is zero is ``None``.
 """
 
@@ -185,6 +189,7 @@ _COUNTED = (
     "converted",
     "won",
     "breached",
+    "resubmitted",
 )
 
 
@@ -212,9 +217,10 @@ def lead_quality_report(
     leads without a campaign), ``label``, ``leads``, ``mqls``, ``accepted``,
     ``accepted_rate``, ``rejected``, ``rejection_reasons`` ({reason code: count}, every code),
     ``converted``, ``won``, ``won_rate``, ``revenue_won``, ``cost``, ``cost_per_won``,
-    ``median_response_seconds``/``_hours``, ``breached`` and ``sla_breach_rate`` — as the
-    module docstring defines them. Rows are all of the organization's leads: callers check
-    ``reports.view`` (managers and admins see every lead anyway).
+    ``median_response_seconds``/``_hours``, ``breached``, ``sla_breach_rate`` and
+    ``resubmitted`` — as the module docstring defines them. Rows are all of the
+    organization's leads: callers check ``reports.view`` (managers and admins see every
+    lead anyway).
 
     Queries: one grouped count (joining each lead's deal), one for campaign costs and names,
     and one (SQLite) or two (PostgreSQL) for the median response times — whatever the rows.
@@ -239,6 +245,7 @@ def lead_quality_report(
             won=Count("pk", filter=won),
             revenue_won=Sum("deal__value", filter=won),
             breached=Count("pk", filter=Q(sla_breached_at__isnull=False)),
+            resubmitted=Count("pk", filter=Q(resubmissions__gt=0)),
             **_reason_counts(),
         )
     )
@@ -388,6 +395,18 @@ def _is_rep(membership: Membership) -> bool:
     )
 
 
+# What the scorecard counts per sales rep (summed into the totals).
+_SALES_COUNTED = (
+    "received",
+    "in_sla",
+    "pending",
+    "accepted",
+    "rejected",
+    "breached",
+    "resubmitted",
+)
+
+
 def sla_scorecard(
     *, organization: Organization, month: date, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -405,7 +424,8 @@ def sla_scorecard(
     month) the MQLs ``received``, ``in_sla`` (first response at or before ``sla_due_at``),
     ``pending`` (unanswered and not yet due at ``now``), ``in_sla_rate`` = in_sla ÷
     (received − pending), ``accepted``, ``rejected`` with ``rejection_reasons``, SLA
-    ``breached`` and the ``median_response_seconds``/``_hours``; plus totals.
+    ``breached``, ``resubmitted`` (MQLs marketing resubmitted after a rejection) and the
+    ``median_response_seconds``/``_hours``; plus totals.
 
     Queries: tiers, people, one grouped count per (owner, tier), and one (SQLite) or two
     (PostgreSQL) for the medians — whatever the number of leads or people.
@@ -441,6 +461,7 @@ def sla_scorecard(
             accepted=Count("pk", filter=Q(responded_at__isnull=False, rejection_reason="")),
             rejected=Count("pk", filter=~Q(rejection_reason="")),
             breached=Count("pk", filter=Q(sla_breached_at__isnull=False)),
+            resubmitted=Count("pk", filter=Q(resubmissions__gt=0)),
             **_reason_counts(),
         )
     )
@@ -502,10 +523,11 @@ def sla_scorecard(
         into = per_owner.setdefault(
             row["owner_id"],
             dict.fromkeys(("received", "in_sla", "pending", "accepted", "rejected"), 0)
-            | {"breached": 0, "rejection_reasons": {}},
+            | {"breached": 0, "resubmitted": 0, "rejection_reasons": {}},
         )
         for name in ("received", "in_sla", "pending", "accepted", "rejected", "breached"):
             into[name] += row[name]
+        into["resubmitted"] += row["resubmitted"]
         _add_reasons(into["rejection_reasons"], _reasons_of(row))
 
     def sales_row(figures: dict[str, Any], median: float | None, **identity: Any) -> dict[str, Any]:
@@ -524,6 +546,7 @@ def sla_scorecard(
             "rejection_reasons": reasons,
             "top_reasons": top_reasons(reasons),
             "breached": figures.get("breached", 0),
+            "resubmitted": figures.get("resubmitted", 0),
             "median_response_seconds": median,
             "median_response_hours": _hours(median),
         }
@@ -551,7 +574,7 @@ def sla_scorecard(
     rep_rows.sort(key=lambda r: (-r["received"], str(r["name"]).lower()))
     all_figures: dict[str, Any] = {"rejection_reasons": {}}
     for figures in per_owner.values():
-        for name in ("received", "in_sla", "pending", "accepted", "rejected", "breached"):
+        for name in _SALES_COUNTED:
             all_figures[name] = all_figures.get(name, 0) + figures[name]
         _add_reasons(all_figures["rejection_reasons"], figures["rejection_reasons"])
     return {

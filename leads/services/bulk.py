@@ -30,6 +30,7 @@ from leads.models import Lead, LeadStatus, LeadTransition
 from leads.services import imports, lifecycle, scoring
 from leads.services.config import check_bounds
 from leads.services.countries import valid_country
+from leads.services.emails import clean_lead_email
 
 if TYPE_CHECKING:
     from accounts.models import Membership, Organization
@@ -69,7 +70,7 @@ def upsert_lead(*, by: Membership, data: Mapping[str, Any]) -> tuple[Lead, bool]
     """
     require(by, "leads.create")
     values = {key: value for key, value in data.items() if key in lifecycle.EDITABLE_FIELDS}
-    values["email"] = str(values["email"]).strip().lower()
+    values["email"] = clean_lead_email(values.get("email"))
     organization = by.organization
     lead = _known_lead(organization, values["email"])
     if lead is None:
@@ -135,7 +136,10 @@ class _Batch:
 
     def write(self, data: Mapping[str, Any]) -> ItemOutcome:
         values = {key: value for key, value in data.items() if key in lifecycle.EDITABLE_FIELDS}
-        values["email"] = str(values["email"]).strip().lower()
+        try:
+            values["email"] = clean_lead_email(values.get("email"))
+        except DomainError as error:
+            return _refusal(error)
         lead = self.known.get(values["email"])
         if lead is None:
             try:
@@ -252,7 +256,7 @@ def write_leads(
             code="too_many",
         )
     batch = _Batch(
-        by=by, emails=[str(item["email"]).strip().lower() for item in items], upsert=upsert
+        by=by, emails=[str(item.get("email", "")).strip().lower() for item in items], upsert=upsert
     )
     outcomes = [batch.write(data) for data in items]
     batch.flush()

@@ -19,6 +19,7 @@ from collab_hub.exceptions import DomainError
 from leads.models import Campaign, Lead, LeadSource
 from leads.services import lifecycle
 from leads.services.countries import clean_country, country_code
+from leads.services.emails import clean_lead_email
 
 # Lead fields a capture may fill on an existing lead when they are still empty there.
 FILLABLE_FIELDS = tuple(field for field in lifecycle.EDITABLE_FIELDS if field != "email")
@@ -45,7 +46,11 @@ class LeadDataSerializer(serializers.ModelSerializer[Lead]):
         return super().to_internal_value(data)
 
     def validate_email(self, value: str) -> str:
-        return value.strip().lower()
+        # The one email rule (``leads.services.emails``), as a field error of this shape.
+        try:
+            return clean_lead_email(value)
+        except DomainError as error:
+            raise serializers.ValidationError(str(error.message)) from None
 
     def validate_country(self, value: str) -> str:
         try:
@@ -126,7 +131,7 @@ def capture_lead(*, organization: Organization, data: dict[str, Any]) -> tuple[L
     the loser of the unique constraint ``lead_email_unique_per_org`` takes the winner's lead.
     """
     data = {key: value for key, value in data.items() if key in lifecycle.EDITABLE_FIELDS}
-    data["email"] = data["email"].strip().lower()
+    data["email"] = clean_lead_email(data.get("email"))
     data.setdefault("source", LeadSource.WEBSITE)
     lead = _existing_lead(organization, data["email"])
     if lead is None:

@@ -25,6 +25,7 @@ from accounts.models import DepartmentKind, Membership, Role
 from accounts.policy import can, require
 from collab_hub.exceptions import DomainError, IllegalTransition
 from collab_hub.notifications.services import record_event
+from leads import files
 from leads.models import (
     Collateral,
     CollateralUse,
@@ -82,6 +83,15 @@ def _check_tiers(tiers: Any, organization_id: int) -> list[Tier]:
     return checked
 
 
+def _attach_file(collateral: Collateral, upload: Any) -> None:
+    """Check ``upload`` against the allow-list (``leads.files.check_upload``: 400
+    ``file_type_not_allowed`` / ``file_content_mismatch`` on ``file``) and make it the
+    asset's file, keeping its name for downloads; it is stored under a random name."""
+    files.check_upload(upload)
+    collateral.original_name = files.original_name(upload.name)
+    collateral.file = upload
+
+
 def _check_collateral(collateral: Collateral) -> None:
     collateral.title = (collateral.title or "").strip()
     if not collateral.title:
@@ -117,8 +127,11 @@ def add_collateral(
 
     Marketing only (``collateral.manage``). ``tiers`` must be tiers of the organization and
     ``stages`` values of ``DealStage`` (empty means "any"). The owner (default ``by``) must be
-    an active member who may manage collateral. The file is stored under
-    ``collateral/<organization id>/``. Emits ``collateral.shared`` to the sales managers.
+    an active member who may manage collateral. The file must be of a type on the allow-list
+    (``leads.files.FILE_TYPES``, by extension and content: 400 ``file_type_not_allowed`` or
+    ``file_content_mismatch``); it is stored as ``collateral/<organization id>/<random
+    hex>.<extension>`` and downloaded under its original name. Emits ``collateral.shared``
+    to the sales managers.
     """
     require(by, "collateral.manage")
     collateral = Collateral(
@@ -130,7 +143,7 @@ def add_collateral(
         owner=owner or by,
     )
     if file is not None:
-        collateral.file = file
+        _attach_file(collateral, file)
     tiers = _check_tiers(tiers, by.organization_id)
     _check_collateral(collateral)
     collateral.save()
@@ -155,12 +168,14 @@ def update_collateral(
     *, by: Membership, collateral: Collateral, data: dict[str, Any]
 ) -> Collateral:
     """Change an asset (keys of ``COLLATERAL_FIELDS``; ``tiers`` replaces the set, a new
-    ``file`` replaces the old one) with the checks of ``add_collateral``; it must keep a file
-    or a link. Marketing only. Emits ``collateral.updated`` naming the changed fields."""
+    ``file`` replaces the old one, which is deleted from the storage once the change is
+    committed) with the checks of ``add_collateral``; it must keep a file or a link.
+    Marketing only. Emits ``collateral.updated`` naming the changed fields."""
     require(by, "collateral.manage", collateral)
     collateral = Collateral.objects.select_for_update().get(pk=collateral.pk)
     changed: list[str] = []
     tiers = None
+    replaced_file = ""
     for key, value in data.items():
         if key not in COLLATERAL_FIELDS:
             continue
@@ -171,8 +186,13 @@ def update_collateral(
             continue
         if key == "stages":
             value = clean_stages(value)
-        if key == "file" and not value:
-            # An omitted upload keeps the file; removing it goes with giving a link.
+        if key == "file":
+            if not value:
+                # An omitted upload keeps the file; removing it goes with giving a link.
+                continue
+            replaced_file = collateral.file.name or ""
+            _attach_file(collateral, value)
+            changed.append(key)
             continue
         if getattr(collateral, key) != value:
             setattr(collateral, key, value)
@@ -180,6 +200,9 @@ def update_collateral(
     _check_collateral(collateral)
     if changed:
         collateral.save()
+        if replaced_file:
+            storage = collateral.file.storage
+            transaction.on_commit(lambda: storage.delete(replaced_file))
         if tiers is not None:
             collateral.tiers.set(tiers)
         record_event(

@@ -34,6 +34,7 @@ from leads.models import (
     LostReason,
 )
 from leads.services.countries import valid_country
+from leads.services.emails import clean_lead_email
 
 # Mail providers whose domain says nothing about the company.
 FREE_MAIL_DOMAINS = frozenset(
@@ -48,7 +49,9 @@ COMPANY_FIELDS = (
 )  # fmt: skip
 CONTACT_FIELDS = ("company", "first_name", "last_name", "email", "title", "phone")
 # Deal fields ``update_deal`` changes; stage, source and the outcome have their own services.
-DEAL_FIELDS = ("name", "value", "close_date", "kind", "contact", "owner")
+DEAL_FIELDS = ("name", "value", "close_date", "kind", "company", "contact", "owner")
+# Deal fields that point to rows (their names go into ``deal.updated`` beside the ids).
+DEAL_ROW_FIELDS = ("company", "contact", "owner")
 # Longest name of a missing feature kept on a lost deal (a feature request's title length).
 FEATURE_NAME_MAX = 200
 
@@ -244,7 +247,7 @@ def find_or_create_company(*, by: Membership, name: str, domain: str = "") -> Co
 
 def _check_contact(contact: Contact) -> None:
     organization_id = contact.organization_id
-    contact.email = (contact.email or "").strip().lower()
+    contact.email = clean_lead_email(contact.email) if contact.email else ""
     if not contact.email:
         raise DomainError(_("A contact needs an email address."), code="invalid_email")
     _same_org(
@@ -418,14 +421,20 @@ def _lock(deal: Deal) -> Deal:
 
 @transaction.atomic
 def update_deal(*, by: Membership, deal: Deal, data: dict[str, Any]) -> Deal:
-    """Change a deal's name, value, expected close date, kind, contact or owner (keys of
-    ``DEAL_FIELDS``; stage and outcome have their own services).
+    """Change a deal's name, value, expected close date, kind, company, contact or owner
+    (keys of ``DEAL_FIELDS``; stage and outcome have their own services).
 
     Sales only. Giving someone else's deal a new owner needs ``leads.reassign`` (sales
-    managers); a rep may hand over a deal they own. A closed deal keeps its value and kind
-    (409 ``deal_closed``): the won revenue and the reports built on it do not change after
-    the fact. Emits ``deal.updated`` with ``{field: [old, new]}``; a new owner is notified.
+    managers); a rep may hand over a deal they own. The company must be the organization's
+    and the contact must work at the deal's (new) company (400 ``invalid_company`` /
+    ``invalid_contact``). A closed deal keeps its value and kind (409 ``deal_closed``): the
+    won revenue and the reports built on it do not change after the fact — a sales manager
+    reopens the deal to correct them. Emits ``deal.updated`` with ``changes``
+    ``{field: [old, new]}`` and ``labels`` ``{field: [old name, new name]}`` for changed
+    rows (the deal's history); nothing when no value changed. A new owner is notified.
     """
+    from leads.services.lifecycle import changes_payload, row_labels
+
     require(by, "deals.manage", deal)
     deal = _lock(deal)
     data = {key: value for key, value in data.items() if key in DEAL_FIELDS}
@@ -433,7 +442,17 @@ def update_deal(*, by: Membership, deal: Deal, data: dict[str, Any]) -> Deal:
         data["value"] = _clean_value(data["value"])
     if "name" in data:
         data["name"] = (data["name"] or "").strip() or deal.name
+    if "company" in data:
+        if data["company"] is None:
+            raise DomainError(_("A deal needs a company."), code="invalid_company", field="company")
+        _same_org(
+            data["company"],
+            deal.organization_id,
+            _("Choose a company of your organization."),
+            "invalid_company",
+        )
     previous_owner_id = deal.owner_id
+    before = row_labels(deal, DEAL_ROW_FIELDS)
     changed = apply_changes(deal, data, DEAL_FIELDS)
     if not changed:
         return deal
@@ -453,14 +472,18 @@ def update_deal(*, by: Membership, deal: Deal, data: dict[str, Any]) -> Deal:
         deal.contact.organization_id != deal.organization_id
         or deal.contact.company_id != deal.company_id
     ):
-        raise DomainError(_("The contact must work at the deal's company."), code="invalid_contact")
+        raise DomainError(
+            _("The contact must work at the deal's company."),
+            code="invalid_contact",
+            field="contact",
+        )
     deal.save()
     record_event(
         organization=deal.organization,
         actor=by,
         verb="deal.updated",
         target=deal,
-        payload={"changes": changed},
+        payload=changes_payload(changed, before, row_labels(deal, DEAL_ROW_FIELDS)),
         recipients=[deal.owner] if "owner" in changed and deal.owner else [],
     )
     return deal
@@ -643,6 +666,66 @@ def lose_deal(
             "note": note,
             "missing_features": features,
         },
+        recipients=_outcome_recipients(deal),
+    )
+    return deal
+
+
+# The note a reopened deal's stage change starts with is the reason given.
+REASON_MAX = 5000
+
+
+@transaction.atomic
+def reopen_deal(*, by: Membership, deal: Deal, reason: str) -> Deal:
+    """``won | lost → open``: a sales manager takes back a closed deal (a win booked by
+    mistake, a lost customer who came back), saying why in ``reason`` (required: 400
+    ``reason_required``).
+
+    Policy ``deals.reopen`` (sales managers and admins). Only a closed deal (409
+    ``deal_open`` otherwise). The deal returns to the open stage it was in before it
+    closed (qualification when its history does not say), recorded as a ``DealStageChange``
+    with the reason as note; ``closed_at``, the lost reason, note and missing features are
+    cleared, so a reopened won deal no longer counts as won anywhere (every report counts
+    won deals by stage). Emits ``deal.reopened`` to the owner, the sales managers and the
+    originating lead's marketer.
+    """
+    require(by, "deals.reopen", deal)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            _("Say why the deal is reopened."), code="reason_required", field="reason"
+        )
+    if len(reason) > REASON_MAX:
+        raise DomainError(
+            _("A reason has at most %(n)d characters.") % {"n": REASON_MAX},
+            code="invalid_reason",
+            field="reason",
+        )
+    deal = _lock(deal)
+    if deal.is_open:
+        raise IllegalTransition(
+            _("The deal is open already; only a won or lost deal is reopened."),
+            code="deal_open",
+        )
+    closing = (
+        DealStageChange.objects.filter(deal=deal, to_stage=deal.stage)
+        .order_by("-at", "-pk")
+        .values_list("from_stage", flat=True)
+        .first()
+    )
+    stage = closing if closing in OPEN_DEAL_STAGES else DealStage.QUALIFICATION
+    previous = _record_stage(deal, stage, by=by, note=reason)
+    deal.closed_at = None
+    deal.lost_reason = ""
+    deal.lost_note = ""
+    deal.missing_features = []
+    deal.save()
+    record_event(
+        organization=deal.organization,
+        actor=by,
+        verb="deal.reopened",
+        target=deal,
+        payload={"from": previous, "to": stage, "value": str(deal.value), "reason": reason},
         recipients=_outcome_recipients(deal),
     )
     return deal

@@ -1,10 +1,18 @@
 """CSV import of leads (DESIGN §3.1): files as spreadsheets in our users' countries export
-them, streamed row by row, validated row by row, written in bulk, reported row by row.
+them, stored at upload and imported in the background (``start_import`` → the Celery task
+→ ``run_import``), streamed row by row, validated row by row, written in chunks that each
+commit with the batch's offset, reported row by row.
 
-* Encoding: a byte-order mark decides (UTF-8, UTF-16, UTF-32); otherwise the first 64 KB
-  must decode strictly as UTF-8, else as Windows-1250 (Polish and Central European Excel),
-  else as Windows-1252 (Western European Excel); a file that is none of them, or binary (an
-  Excel workbook, an image), is refused with a clear message.
+* Job: ``queued → running → done | failed``. Each chunk of ``CHUNK_SIZE`` records commits
+  its leads together with the batch's counts and offset; a killed run leaves the batch
+  ``running`` until ``fail_stalled_imports`` (beat) marks it ``failed``; ``resume_import``
+  continues from the offset. Create-or-update by email makes a replayed chunk harmless.
+* Encoding: a byte-order mark decides (UTF-8, UTF-16, UTF-32); otherwise the whole file is
+  checked (``detect_encoding``): UTF-8 when every byte decodes, a UTF-8 file with a few rows
+  in another encoding when most non-ASCII lines are UTF-8, else Windows-1250 (Polish and
+  Central European Excel) or Windows-1252 (Western European Excel). Rows that do not fit
+  the chosen encoding are reported with their row number, never stored garbled. A binary
+  file (an Excel workbook, an image) or one in no known encoding is refused.
 * Delimiter: ``,`` ``;`` tab or ``|``, from the header row and ``csv.Sniffer`` (Polish and
   German Excel write ``;``); Excel's ``sep=;`` first line is honoured.
 * Header: column names compared ignoring case, spaces, punctuation and accents, with common
@@ -17,372 +25,81 @@ them, streamed row by row, validated row by row, written in bulk, reported row b
 * Rows: each validated with the lead model's own field rules (as a ModelForm applies them);
   valid rows are written in chunks of ``CHUNK_SIZE`` with ``bulk_create`` (new emails) and
   ``bulk_update`` (emails the organization already has: non-empty cells overwrite, empty
-  cells never erase). An email repeated in the file: the later row wins and counts as an update, so
-  ``rows = created + updated + invalid rows`` always holds. Invalid rows are reported with
-  their spreadsheet row number (the header is row 1), the file's column name and a message;
+  cells never erase). An email repeated in the file: the later row wins and is reported as
+  "repeated in the file, row N" (not counted as an update), so ``rows = created + updated
+  + repeated + invalid rows`` always holds. Invalid rows are reported with their
+  spreadsheet row number (the header is row 1), the file's column name and a message;
   nothing valid is dropped.
-* Memory: the upload is read as a text stream (``io.TextIOWrapper`` + ``csv.reader``); at most
+* Memory: the stored file is read as a text stream (``io.TextIOWrapper`` + ``csv.reader``); at most
   one chunk of rows is held, and the stored errors are capped at ``MAX_ERROR_ROWS`` rows.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
-import itertools
-import re
-import unicodedata
-from collections.abc import Iterable, Iterator
+import logging
+import uuid
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Field
-from django.db.models.functions import Lower
+from django.db.models import Field, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import DepartmentKind
 from accounts.policy import can
-from collab_hub.exceptions import DomainError, NotAllowed
+from collab_hub.exceptions import DomainError, IllegalTransition, NotAllowed
 from collab_hub.notifications.services import record_event
-from leads.models import Campaign, ImportBatch, Lead, LeadSource, LeadStatus, LeadTransition
+from leads.models import (
+    Campaign,
+    ImportBatch,
+    ImportStatus,
+    Lead,
+    LeadSource,
+    LeadStatus,
+    LeadTransition,
+)
 from leads.services import lifecycle, scoring
 from leads.services.countries import clean_country
+
+# Reading the file lives in ``csv_files``; what pages, the API and tests use is re-exported.
+from leads.services.csv_files import ENCODING_NAMES as ENCODING_NAMES
+from leads.services.csv_files import CsvSource, binary_stream, column_names, open_csv, unreadable
+from leads.services.csv_files import ImportFileError as ImportFileError
+from leads.services.csv_files import accepted_columns as accepted_columns
+from leads.services.csv_files import detect_encoding as detect_encoding
+from leads.services.csv_files import header_key as header_key
+from leads.services.csv_files import map_header as map_header
+from leads.services.csv_files import parse_headcount as parse_headcount
+from leads.services.csv_files import parse_number as parse_number
+from leads.services.emails import clean_lead_email
 
 if TYPE_CHECKING:
     from accounts.models import Membership
 
+logger = logging.getLogger(__name__)
+
+# Records per transaction: each chunk commits its leads with the batch's offset.
 CHUNK_SIZE = 1000
-# Bytes inspected to choose the encoding, characters to choose the delimiter.
-ENCODING_SAMPLE = 64 * 1024
-DELIMITER_SAMPLE = 8 * 1024
-DELIMITERS = ",;\t|"
-# Invalid rows whose messages are kept in the batch; the rest are only counted.
+# Invalid (and repeated) rows whose messages are kept in the batch; the rest are counted.
 MAX_ERROR_ROWS = 1000
-FALLBACK_ENCODINGS = ("utf-8", "cp1250", "cp1252")
-
-
-class ImportFileError(DomainError):
-    """The file as a whole cannot be imported (400): empty, not text, no usable header."""
-
-    default_code = "invalid_file"
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str
-    label: Promise
-    # Names a file may give the column, separated by "|".
-    names: str
-    note: Promise | str = ""
-
-    @property
-    def synonyms(self) -> list[str]:
-        return self.names.split("|")
-
-
-# What a column may be called. Compared after ``header_key`` (case, spacing, punctuation and
-# accents ignored), so "E-mail", "e mail" and "EMAIL" are one name.
-COLUMNS: tuple[Column, ...] = (
-    Column(
-        "email",
-        _("Email"),
-        "email|e-mail|email address|e-mail address|mail|adres e-mail|e-mail-adresse",
-        _("Required. Rows are matched to existing leads by email."),
-    ),
-    Column("first_name", _("First name"), "first name|given name|forename|imię|vorname"),
-    Column("last_name", _("Last name"), "last name|surname|family name|nazwisko|nachname"),
-    Column(
-        "full_name",
-        _("Name"),
-        "name|full name|contact name|contact|imię i nazwisko|osoba",
-        _("Split into first and last name when the file has no such columns."),
-    ),
-    Column(
-        "company_name",
-        _("Company"),
-        "company|company name|organization|organisation|account|account name|firma|"
-        "nazwa firmy|unternehmen",
-    ),
-    Column("title", _("Job title"), "title|job title|position|role|stanowisko|funkcja"),
-    Column(
-        "phone",
-        _("Phone"),
-        "phone|phone number|telephone|tel|mobile|telefon|numer telefonu|telefonnummer",
-    ),
-    Column("industry", _("Industry"), "industry|sector|branża|branche"),
-    Column(
-        "country",
-        _("Country"),
-        "country|country code|kraj|land",
-        _('Two-letter code (PL, DE) or a common name ("Poland", "Polska", "Germany").'),
-    ),
-    Column(
-        "employees",
-        _("Employees"),
-        "employees|company size|number of employees|employee count|headcount|"
-        "liczba pracowników|zatrudnienie|mitarbeiter",
-        _("A whole number; a range such as 51-200 counts its lower bound."),
-    ),
-    Column(
-        "annual_revenue",
-        _("Annual revenue"),
-        "annual revenue|revenue|przychód|przychody|roczny przychód|umsatz|jahresumsatz",
-        _("1234.50, 1 234,50, 1.234,50 or 1,234.50; currency signs are ignored."),
-    ),
-    Column(
-        "source",
-        _("Source"),
-        "source|lead source|źródło|quelle",
-        _(
-            "website, import, event, referral, paid, content, outbound, partner or other "
-            "(or its name); empty: import."
-        ),
-    ),
-    Column(
-        "campaign",
-        _("Campaign"),
-        "campaign|campaign name|kampania|kampagne",
-        _("The name (or id) of one of your campaigns."),
-    ),
-)
-
-
-def header_key(text: str) -> str:
-    """A column name reduced to lower-case letters and digits, accents dropped
-    ("Adres e-mail" → "adresemail", "Liczba pracowników" → "liczbapracownikow")."""
-    text = text.replace("\ufeff", "").replace("ł", "l").replace("Ł", "L")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed.lower() if char.isalnum() and char.isascii())
-
-
-_FIELD_BY_HEADER = {
-    header_key(name): column.field for column in COLUMNS for name in column.synonyms
-}
-
-
-def accepted_columns() -> list[Column]:
-    """The columns an import understands, for help texts and error messages."""
-    return list(COLUMNS)
-
-
-def _column_names() -> str:
-    return ", ".join(str(column.label) for column in COLUMNS)
-
-
-# --- Reading the file --------------------------------------------------------------------
-
-
-def _binary_stream(file: Any) -> IO[bytes]:
-    """The byte stream under a Django ``UploadedFile`` (or a plain binary file)."""
-    stream: IO[bytes] = getattr(file, "file", file)
-    stream.seek(0)
-    return stream
-
-
-def _looks_binary(head: bytes) -> str | None:
-    """Why ``head`` is not a text file, or None."""
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
-        return gettext(
-            "This is an Excel workbook, not a CSV file. In Excel choose File → Save as → "
-            "CSV, then upload that file."
-        )
-    controls = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\x0c\x1a")
-    if b"\x00" in head or controls > len(head) // 200:
-        return gettext("This file is not text. Upload a CSV file (comma or semicolon separated).")
-    return None
-
-
-def detect_encoding(head: bytes) -> str:
-    """The encoding of a file that starts with ``head``; ``ImportFileError`` when none fits.
-
-    A byte-order mark decides; otherwise the first of UTF-8, Windows-1250, Windows-1252 that
-    decodes ``head`` strictly (a multi-byte character cut at the end of ``head`` is fine).
-    """
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "utf-32"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    reason = _looks_binary(head)
-    if reason:
-        raise ImportFileError(reason, code="not_text")
-    for encoding in FALLBACK_ENCODINGS:
-        try:
-            codecs.getincrementaldecoder(encoding)(errors="strict").decode(head, final=False)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise ImportFileError(
-        gettext(
-            "The file's characters could not be read (it is neither UTF-8 nor a Windows "
-            "encoding). Save it as “CSV UTF-8” and upload it again."
-        ),
-        code="undecodable",
-    )
-
-
-def detect_delimiter(sample: str) -> str:
-    """``,`` ``;`` tab or ``|``: the one that splits the header row into columns, asking
-    ``csv.Sniffer`` when several do; ``,`` for a one-column file."""
-    lines = [line for line in sample.splitlines() if line.strip()]
-    if not lines:
-        return ","
-    header = lines[0]
-    widths = {d: len(next(csv.reader([header], delimiter=d))) for d in DELIMITERS}
-    splitting = [d for d in DELIMITERS if widths[d] > 1]
-    if len(splitting) == 1:
-        return splitting[0]
-    complete = "\n".join(lines[:-1] if len(lines) > 2 else lines)
-    try:
-        sniffed = csv.Sniffer().sniff(complete, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        sniffed = None
-    if sniffed in splitting or (sniffed and not splitting):
-        return sniffed
-    if splitting:
-        return max(splitting, key=lambda d: widths[d])
-    return ","
-
-
-_SEP_LINE = re.compile(r"^\s*sep=(.)\s*$")
-
-
-@dataclass
-class CsvSource:
-    """A decoded, delimited view of an uploaded file: ``rows()`` yields
-    ``(spreadsheet row number, cells)`` for every record after the header."""
-
-    text: io.TextIOWrapper
-    encoding: str
-    delimiter: str
-    header: list[str]
-    records: Iterator[list[str]]
-
-    def rows(self) -> Iterator[tuple[int, list[str] | csv.Error]]:
-        number = 1
-        while True:
-            number += 1
-            try:
-                cells = next(self.records)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                yield number, error
-                continue
-            yield number, cells
-
-    def close(self) -> None:
-        # Give the upload back untouched (closing the wrapper would close it).
-        self.text.detach()
-
-
-def open_csv(file: Any) -> CsvSource:
-    """Detect the encoding and delimiter of ``file`` and read its header row. Raises
-    ``ImportFileError`` for an empty, binary or undecodable file. Reads only a sample
-    up front; the rest is streamed as ``rows()`` is consumed."""
-    stream = _binary_stream(file)
-    head = stream.read(ENCODING_SAMPLE)
-    stream.seek(0)
-    if not head.strip():
-        raise ImportFileError(gettext("The file is empty."), code="empty_file")
-    encoding = detect_encoding(head)
-    sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
-    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
-    first = text.readline()
-    hinted = _SEP_LINE.match(first.lstrip("\ufeff"))
-    if hinted:
-        delimiter = hinted.group(1)
-        lines: Iterable[str] = text
-    else:
-        delimiter = detect_delimiter(sample[:DELIMITER_SAMPLE].lstrip("\ufeff"))
-        lines = itertools.chain([first], text)
-    records = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True)
-    source = CsvSource(text, encoding, delimiter, [], records)
-    try:
-        header = next(records, None)
-    except csv.Error:
-        header = None
-    if not header or not any(cell.strip() for cell in header):
-        source.close()
-        raise ImportFileError(gettext("The file is empty."), code="empty_file")
-    source.header = [cell.replace("\ufeff", "").strip() for cell in header]
-    return source
-
-
-def map_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
-    """``({column index: lead field}, [ignored column names])`` for a header row. A field
-    named twice takes the first column; the other is ignored."""
-    mapping: dict[int, str] = {}
-    ignored: list[str] = []
-    for index, name in enumerate(header):
-        field = _FIELD_BY_HEADER.get(header_key(name))
-        if field is None or field in mapping.values():
-            if name:
-                ignored.append(name)
-            continue
-        mapping[index] = field
-    return mapping, ignored
-
-
-# --- Reading values -----------------------------------------------------------------------
-
-_CURRENCY = re.compile(r"(?i)zł|pln|eur|usd|gbp|chf|€|\$|£")
-_NUMBER_NOISE = re.compile(r"[\s\u00a0\u202f'’]")
-_RANGE = re.compile(r"^\s*([\d\s.,\u00a0\u202f]+?)\s*(?:-|–|—|to|do|bis)\s*[\d\s.,\u00a0\u202f]+$")
-_OPEN_RANGE = re.compile(r"^\s*([\d\s.,\u00a0\u202f]+?)\s*\+\s*$")
-
-
-def parse_number(text: str, *, decimal_comma: bool) -> str | None:
-    """A spreadsheet-formatted number as a plain decimal string ("1 234,50" → "1234.50"), or
-    None when it is not one. ``decimal_comma`` settles a lone separator followed by exactly
-    three digits ("1,234"): a decimal comma (Polish/German files) or a thousands comma."""
-    value = _NUMBER_NOISE.sub("", _CURRENCY.sub("", text))
-    sign = ""
-    if value[:1] in ("+", "-"):
-        sign, value = ("-" if value[0] == "-" else ""), value[1:]
-    if not value or not re.fullmatch(r"[\d.,]+", value) or not value[0].isdigit():
-        return None
-    commas, dots = value.count(","), value.count(".")
-    if commas and dots:
-        decimal = "," if value.rfind(",") > value.rfind(".") else "."
-    elif commas > 1 or dots > 1:
-        decimal = None
-    elif commas or dots:
-        separator = "," if commas else "."
-        fraction = value.split(separator)[1]
-        if len(fraction) != 3:
-            decimal = separator
-        else:
-            decimal = separator if (separator == ",") == decimal_comma else None
-    else:
-        decimal = None
-    integer, _sep, fraction = value.partition(decimal) if decimal else (value, "", "")
-    grouping = {",", "."} - {decimal} if decimal else {",", "."}
-    groups = re.split(r"[.,]", integer) if any(g in integer for g in grouping) else [integer]
-    if len(groups) > 1 and (
-        not 1 <= len(groups[0]) <= 3 or any(len(group) != 3 for group in groups[1:])
-    ):
-        return None
-    if not fraction and decimal:
-        return None
-    if not fraction.isdigit() and fraction:
-        return None
-    number = sign + "".join(groups)
-    return f"{number}.{fraction}" if fraction else number
-
-
-def parse_headcount(text: str, *, decimal_comma: bool) -> str | None:
-    """A headcount: a number, or a range whose lower bound counts ("51-200", "1000+")."""
-    match = _RANGE.match(text) or _OPEN_RANGE.match(text)
-    return parse_number(match.group(1) if match else text, decimal_comma=decimal_comma)
+# Files up to this size (about a thousand rows) are imported in the request, after the
+# commit; larger ones by the Celery task. The answer is the same batch either way.
+INLINE_MAX_BYTES = 128 * 1024
+# A running import whose heartbeat (written by every chunk, about every second) is older
+# than this has lost its worker; a queued one not started within QUEUED_STALLED_AFTER lost
+# its task.
+STALLED_AFTER = timedelta(minutes=10)
+QUEUED_STALLED_AFTER = timedelta(hours=1)
 
 
 def _source_names() -> dict[str, str]:
@@ -416,7 +133,15 @@ _VALIDATED = tuple(field for field in lifecycle.EDITABLE_FIELDS if field != "cam
 class _RowReader:
     """Turns one CSV record into validated lead data, or into error entries."""
 
-    def __init__(self, *, organization_id: int, header: list[str], mapping: dict[int, str]):
+    def __init__(
+        self,
+        *,
+        organization_id: int,
+        header: list[str],
+        mapping: dict[int, str],
+        encoding: str = "utf-8",
+    ):
+        self.encoding = encoding
         self.header = header
         self.mapping = mapping
         self.column_of = {field: header[index] for index, field in mapping.items()}
@@ -435,8 +160,9 @@ class _RowReader:
         """The lead model's own rules for the field (length, email syntax, number range,
         digits of money, choices), as a ModelForm would apply them."""
         if field == "email":
-            value = value.lower()
-        elif field == "country":
+            # The one email rule of every path (strip, lower-case, syntax).
+            return clean_lead_email(value)
+        if field == "country":
             value = clean_country(value)
         return self.model_fields[field].clean(value, None)
 
@@ -449,11 +175,9 @@ class _RowReader:
 
     def _convert(self, field: str, value: str) -> tuple[Any, str | None]:
         """A cell's value in the form the serializer takes, or an error message."""
-        if "\ufffd" in value:
-            return None, gettext(
-                "Contains characters that could not be read; save the file as “CSV UTF-8” "
-                "and upload it again."
-            )
+        problem = unreadable(value, self.encoding)
+        if problem:
+            return None, problem
         if field in ("employees", "annual_revenue"):
             parse = parse_headcount if field == "employees" else parse_number
             number = parse(value, decimal_comma=self.decimal_comma)
@@ -506,6 +230,8 @@ class _RowReader:
                 data[field] = self._clean(field, value)
             except DjangoValidationError as error:
                 errors.append((self._column(field), error.messages[0]))
+            except DomainError as error:
+                errors.append((self._column(field), str(error.message)))
         if errors:
             # In the file's column order, as the row reads in a spreadsheet.
             errors.sort(key=lambda error: self.position.get(error[0], -1))
@@ -573,31 +299,157 @@ def update_leads(leads: list[Lead], fields: list[str]) -> None:
 
 
 @dataclass
-class _Totals:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    invalid: int = 0
-    qualified: int = 0
+class _Pending:
+    row: int
+    data: dict[str, Any]
+    # An earlier row of the file had this email: the row wins but counts as "repeated".
+    repeated: bool
 
 
 class _Importer:
-    def __init__(self, *, by: Membership, batch: ImportBatch):
-        self.by = by
+    """Imports one batch's stored file from its offset, a chunk of records per transaction."""
+
+    def __init__(self, batch: ImportBatch):
         self.batch = batch
-        self.organization = by.organization
+        self.by = batch.uploaded_by
+        self.organization = batch.organization
         self.scorer = scoring.Scorer(self.organization.pk)
         self.settings = scoring.lead_settings(self.organization.pk)
-        self.marketing_owner = by if by.department.kind == DepartmentKind.MARKETING else None
-        self.totals = _Totals()
-        self.errors: list[dict[str, Any]] = []
-        self.error_rows = 0
+        self.marketing_owner = (
+            self.by
+            if self.by is not None and self.by.department.kind == DepartmentKind.MARKETING
+            else None
+        )
+        # Email → the row that last brought it (valid rows only), the whole file so far.
+        self.seen: dict[str, int] = {}
+        # Rows whose messages the batch keeps (capped at MAX_ERROR_ROWS each).
+        self.kept_errors = len({entry["row"] for entry in batch.errors})
+        self.kept_repeated = len(batch.repeated)
+        self.reset_chunk()
 
-    def add_errors(self, row: int, errors: list[tuple[str, str]]) -> None:
-        self.totals.invalid += 1
-        if self.error_rows < MAX_ERROR_ROWS:
-            self.error_rows += 1
+    def reset_chunk(self) -> None:
+        self.pending: list[_Pending] = []
+        self.records = 0
+        self.rows = self.invalid = 0
+        self.errors: list[dict[str, Any]] = []
+        self.repeated: list[dict[str, Any]] = []
+
+    # --- Reading
+
+    def run(self) -> None:
+        stream = self.batch.file.storage.open(self.batch.file.name or "", "rb")
+        try:
+            source = open_csv(stream, encoding=self.batch.encoding, delimiter=self.batch.delimiter)
+            try:
+                self._run(source)
+            finally:
+                source.close()
+        finally:
+            stream.close()
+
+    def _run(self, source: CsvSource) -> None:
+        mapping, _ignored = map_header(source.header)
+        reader = _RowReader(
+            organization_id=self.organization.pk,
+            header=source.header,
+            mapping=mapping,
+            encoding=source.encoding,
+        )
+        reader.decimal_comma = source.delimiter == ";"
+        email_column = next(name for name, field in self.batch.columns.items() if field == "email")
+        skip = self.batch.records_done
+        for index, (row, cells) in enumerate(source.rows()):
+            if index < skip:
+                # Committed by an earlier run: only remember which emails it brought.
+                if not isinstance(cells, csv.Error) and any(c.strip() for c in cells):
+                    data, _errors = reader.read(cells)
+                    if data is not None:
+                        self.seen[data["email"]] = row
+                continue
+            self.records += 1
+            if isinstance(cells, csv.Error):
+                self.rows += 1
+                self._error(row, [("", gettext("This row cannot be read: %s") % cells)])
+            elif any(cell.strip() for cell in cells):
+                self.rows += 1
+                data, errors = reader.read(cells)
+                if data is None:  # ``read`` gives no data exactly when the row has errors
+                    self._error(row, errors)
+                else:
+                    self._valid(row, data, email_column)
+            if self.records >= CHUNK_SIZE:
+                self.commit()
+        self.commit()
+
+    def _error(self, row: int, errors: list[tuple[str, str]]) -> None:
+        self.invalid += 1
+        if self.kept_errors < MAX_ERROR_ROWS:
+            self.kept_errors += 1
             self.errors.extend({"row": row, "column": c, "message": m} for c, m in errors)
+
+    def _valid(self, row: int, data: dict[str, Any], email_column: str) -> None:
+        email = data["email"]
+        earlier = self.seen.get(email)
+        self.seen[email] = row
+        if earlier is not None and self.kept_repeated < MAX_ERROR_ROWS:
+            self.kept_repeated += 1
+            self.repeated.append(
+                {
+                    "row": row,
+                    "column": email_column,
+                    "first_row": earlier,
+                    "message": gettext(
+                        "Repeated in the file: row %(row)d has the same email; this later "
+                        "row's values were imported."
+                    )
+                    % {"row": earlier},
+                }
+            )
+        self.pending.append(_Pending(row, data, repeated=earlier is not None))
+
+    # --- Writing
+
+    def commit(self) -> None:
+        """Write the chunk's rows and the batch's progress in one transaction (a retried
+        chunk, after a crash, starts again from the committed offset). Raises ``_Stopped``
+        when the batch is no longer this run's (failed by the watchdog, taken over)."""
+        if not self.records:
+            return
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    self._commit()
+                break
+            except IntegrityError:
+                # A lead created concurrently (a capture between our look-up and our
+                # insert): the next attempt finds it and updates it instead.
+                if attempt == 2:
+                    raise
+        self.reset_chunk()
+
+    def _commit(self) -> None:
+        batch = self.batch
+        now = timezone.now()
+        # Claims the chunk and locks the batch row: only the run that owns the batch, at
+        # the offset it read, writes this chunk.
+        owned = ImportBatch.objects.filter(
+            pk=batch.pk, status=ImportStatus.RUNNING, records_done=batch.records_done
+        ).update(heartbeat_at=now)
+        if not owned:
+            raise _Stopped
+        created, updated, repeated, touched = self._write()
+        qualified = self._auto_qualify([*created, *touched]) if self.settings.auto_qualify else 0
+        batch.records_done += self.records
+        batch.rows += self.rows
+        batch.created_count += len(created)
+        batch.updated_count += updated
+        batch.repeated_count += repeated
+        batch.error_count += self.invalid
+        batch.qualified += qualified
+        batch.errors = [*batch.errors, *self.errors]
+        batch.repeated = [*batch.repeated, *self.repeated]
+        batch.heartbeat_at = now
+        batch.save(update_fields=PROGRESS_FIELDS)
 
     def _existing(self, emails: list[str]) -> dict[str, Lead]:
         size = (connection.features.max_query_params or len(emails) + 1) - 1
@@ -613,33 +465,17 @@ class _Importer:
                 found[lead.email.lower()] = lead
         return found
 
-    def flush(self, pending: list[tuple[int, dict[str, Any]]]) -> None:
-        """Write one chunk; a lead created concurrently (a capture between our look-up and
-        our insert) turns its row into an update on the next attempt."""
-        if not pending:
-            return
-        for attempt in range(3):
-            try:
-                with transaction.atomic():
-                    created, updated, touched = self._write(pending)
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        self.totals.created += len(created)
-        self.totals.updated += updated
-        if self.settings.auto_qualify:
-            self._auto_qualify([*created, *touched])
-
-    def _write(
-        self, pending: list[tuple[int, dict[str, Any]]]
-    ) -> tuple[list[Lead], int, list[Lead]]:
-        existing = self._existing(sorted({data["email"] for _row, data in pending}))
+    def _write(self) -> tuple[list[Lead], int, int, list[Lead]]:
+        """``(created leads, rows updating a lead, repeated rows, leads changed)``."""
+        if not self.pending:
+            return [], 0, 0, []
+        existing = self._existing(sorted({p.data["email"] for p in self.pending}))
         new: dict[str, Lead] = {}
         touched: dict[int, Lead] = {}
         fields: set[str] = set()
-        updated = 0
-        for _row, data in pending:
+        updated = repeated = 0
+        for pending in self.pending:
+            data = pending.data
             email = data["email"]
             lead = new.get(email) or existing.get(email)
             if lead is None:
@@ -652,7 +488,10 @@ class _Importer:
                 )
                 new[email] = lead
                 continue
-            updated += 1
+            if pending.repeated:
+                repeated += 1
+            else:
+                updated += 1
             for field, value in changes_for_known_email(lead, data).items():
                 setattr(lead, field, value)
                 fields.add(field)
@@ -686,116 +525,326 @@ class _Importer:
             ],
             batch_size=CHUNK_SIZE,
         )
-        return created, updated, list(touched.values())
+        return created, updated, repeated, list(touched.values())
 
-    def _auto_qualify(self, leads: list[Lead]) -> None:
+    def _auto_qualify(self, leads: list[Lead]) -> int:
         # The organization qualifies leads at the threshold: usually few per import, each a
         # lifecycle step of its own (owner in turn, SLA, event, notification).
+        qualified = 0
         for lead in leads:
             if lead.status == LeadStatus.NEW and lead.score >= self.settings.mql_threshold:
                 lifecycle.auto_qualify(lead)
-                self.totals.qualified += lead.status == LeadStatus.MQL
+                qualified += lead.status == LeadStatus.MQL
+        return qualified
+
+
+class _Stopped(Exception):
+    """The batch stopped being this run's (failed by the watchdog, resumed elsewhere)."""
+
+
+PROGRESS_FIELDS = [
+    "records_done", "rows", "created_count", "updated_count", "repeated_count", "error_count",
+    "qualified", "errors", "repeated", "heartbeat_at",
+]  # fmt: skip
+
+
+# --- The job ------------------------------------------------------------------------------
+
+
+def _check_header(header: list[str]) -> tuple[dict[int, str], list[str]]:
+    mapping, ignored = map_header(header)
+    if not mapping:
+        raise ImportFileError(
+            gettext(
+                "The first row must name the columns; none of its names is known. "
+                "Recognised column names: %(columns)s."
+            )
+            % {"columns": column_names()},
+            code="unknown_columns",
+        )
+    if "email" not in mapping.values():
+        raise ImportFileError(
+            gettext(
+                "The file has no email column; leads are matched by email. "
+                "Recognised column names: %(columns)s."
+            )
+            % {"columns": column_names()},
+            code="no_email_column",
+        )
+    return mapping, ignored
+
+
+def _file_size(file: Any) -> int:
+    size = getattr(file, "size", None)
+    if isinstance(size, int):
+        return size
+    stream = binary_stream(file)
+    stream.seek(0, io.SEEK_END)
+    end = stream.tell()
+    stream.seek(0)
+    return end
 
 
 @transaction.atomic
-def import_leads(*, by: Membership, file: Any, file_name: str) -> ImportBatch:
-    """Import the leads of a CSV ``file`` (a Django upload or a binary file object) for
-    ``by``'s organization; return the ``ImportBatch`` with the counts and the errors.
+def start_import(*, by: Membership, file: Any, file_name: str) -> ImportBatch:
+    """Check and store a CSV ``file`` (a Django upload or a binary file object) and queue
+    its import for ``by``'s organization; return the ``queued`` batch.
 
     Preconditions: ``by`` may ``leads.import`` (``NotAllowed`` otherwise). The whole file is
     refused with ``ImportFileError`` (400; nothing stored) when it is empty, not text, not
-    decodable, or its header names no known column or no email column. Otherwise every row
-    is either created, updated (matched by email in the organization) or reported invalid;
-    one transaction covers the import.
+    decodable, or its header names no known column or no email column.
 
-    Side effects: leads created (linked to the batch, scored and tiered, a ``LeadTransition``
-    each) or updated in bulk; leads reaching the MQL threshold qualified when the
-    organization auto-qualifies; ONE ``lead.imported`` event for the batch.
-
-    The returned batch also carries, unsaved, ``ignored_columns`` (header names not
-    understood), ``columns`` (header name → lead field), ``encoding``, ``delimiter`` and
-    ``qualified`` (leads auto-qualified).
+    Side effects: the file is stored (default storage, ``imports/<organization>/<uuid>.csv``)
+    and an ``ImportBatch`` created with the encoding, delimiter, understood and ignored
+    columns. After the commit the import runs (``run_import``): in this process for a file
+    of at most ``INLINE_MAX_BYTES`` (about a thousand rows), else as the Celery task
+    ``leads.tasks.run_import``. Either way the caller answers with the batch (202).
     """
+    batch, inline = _store(by=by, file=file, file_name=file_name)
+    transaction.on_commit(partial(_dispatch, batch.pk, inline=inline))
+    return batch
+
+
+def _store(*, by: Membership, file: Any, file_name: str) -> tuple[ImportBatch, bool]:
+    """Check the file, store it and create its queued batch; ``(batch, small enough to
+    import inline)``."""
     if not can(by, "leads.import"):
         raise NotAllowed(gettext("Your role does not allow this action."))
     source = open_csv(file)
     try:
-        mapping, ignored = map_header(source.header)
-        if not mapping:
-            raise ImportFileError(
-                gettext(
-                    "The first row must name the columns; none of its names is known. "
-                    "Recognised column names: %(columns)s."
-                )
-                % {"columns": _column_names()},
-                code="unknown_columns",
-            )
-        if "email" not in mapping.values():
-            raise ImportFileError(
-                gettext(
-                    "The file has no email column; leads are matched by email. "
-                    "Recognised column names: %(columns)s."
-                )
-                % {"columns": _column_names()},
-                code="no_email_column",
-            )
-        batch = ImportBatch.objects.create(
-            organization=by.organization, file_name=file_name[:255], uploaded_by=by
-        )
-        importer = _Importer(by=by, batch=batch)
-        reader = _RowReader(
-            organization_id=by.organization_id, header=source.header, mapping=mapping
-        )
-        reader.decimal_comma = source.delimiter == ";"
-        pending: list[tuple[int, dict[str, Any]]] = []
-        for row, cells in source.rows():
-            if isinstance(cells, csv.Error):
-                importer.totals.rows += 1
-                importer.add_errors(row, [("", gettext("This row cannot be read: %s") % cells)])
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue
-            importer.totals.rows += 1
-            data, errors = reader.read(cells)
-            if data is None:  # ``read`` gives no data exactly when the row has errors
-                importer.add_errors(row, errors)
-                continue
-            pending.append((row, data))
-            if len(pending) >= CHUNK_SIZE:
-                importer.flush(pending)
-                pending = []
-        importer.flush(pending)
+        mapping, ignored = _check_header(source.header)
     finally:
         source.close()
-    totals = importer.totals
-    batch.rows, batch.created_count, batch.updated_count = (
-        totals.rows,
-        totals.created,
-        totals.updated,
+    stream = binary_stream(file)
+    inline = _file_size(file) <= INLINE_MAX_BYTES
+    stored = default_storage.save(
+        f"imports/{by.organization_id}/{uuid.uuid4().hex}.csv", File(stream)
     )
-    batch.error_count, batch.errors = totals.invalid, importer.errors
-    batch.save(update_fields=["rows", "created_count", "updated_count", "error_count", "errors"])
-    record_event(
+    batch = ImportBatch.objects.create(
         organization=by.organization,
-        actor=by,
+        file_name=file_name[:255],
+        uploaded_by=by,
+        file=stored,
+        encoding=source.encoding,
+        delimiter=source.delimiter,
+        columns={source.header[index]: field for index, field in mapping.items()},
+        ignored_columns=ignored,
+    )
+    return batch, inline
+
+
+def _dispatch(batch_id: int, *, inline: bool) -> None:
+    from leads import tasks
+
+    if not inline:
+        tasks.run_import.delay(batch_id)
+        return
+    try:
+        run_import(batch_id=batch_id)
+    except Exception:
+        # The batch says it failed (and can be resumed); the upload itself succeeded.
+        logger.exception("Import %s failed", batch_id)
+
+
+def run_import(*, batch_id: int) -> ImportBatch | None:
+    """Import batch ``batch_id`` from its offset to the end; return it, or None when there
+    is nothing to do (gone, done, failed, or running elsewhere with a fresh heartbeat).
+
+    Claims the batch with a conditional UPDATE (``queued`` → ``running``; or a ``running``
+    one whose heartbeat is older than ``STALLED_AFTER``, a redelivered task of a killed
+    worker), so two runs never import it at once. Each chunk of ``CHUNK_SIZE`` records
+    commits its leads with the batch's counts and offset (``records_done``): a run that
+    dies loses at most the chunk in flight, and a resumed run continues from the offset;
+    rows are created or updated by email, so no row is ever duplicated.
+
+    Side effects: leads created (linked to the batch, scored and tiered, a ``LeadTransition``
+    each) or updated in bulk; leads reaching the MQL threshold qualified when the
+    organization auto-qualifies; at the end the batch is ``done``, its stored file deleted,
+    a ``lead.imported`` event recorded and the uploader notified (``lead.import_finished``).
+    An unexpected error marks the batch ``failed`` (the uploader is told,
+    ``lead.import_failed``) and is raised again.
+    """
+    now = timezone.now()
+    claimed = (
+        ImportBatch.objects.filter(pk=batch_id)
+        .filter(
+            Q(status=ImportStatus.QUEUED)
+            | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALLED_AFTER)
+        )
+        .update(
+            status=ImportStatus.RUNNING,
+            started_at=Coalesce("started_at", Value(now)),
+            heartbeat_at=now,
+            failure="",
+            finished_at=None,
+        )
+    )
+    if not claimed:
+        return None
+    batch = ImportBatch.objects.select_related(
+        "organization", "uploaded_by__department", "uploaded_by__user"
+    ).get(pk=batch_id)
+    try:
+        if batch.total_records is None:
+            batch.total_records = count_records(batch)
+            ImportBatch.objects.filter(pk=batch.pk).update(total_records=batch.total_records)
+        language = batch.uploaded_by.user.language if batch.uploaded_by else ""
+        with translation.override(language or translation.get_language()):
+            _Importer(batch).run()
+            _finish(batch)
+    except _Stopped:
+        return None
+    except Exception as error:
+        _fail(
+            batch.pk,
+            reason=gettext("The import stopped on an error: %(error)s")
+            % {"error": str(error)[:500] or type(error).__name__},
+        )
+        raise
+    return batch
+
+
+def count_records(batch: ImportBatch) -> int:
+    """Records after the header in the batch's stored file (for the progress bar)."""
+    stream = batch.file.storage.open(batch.file.name or "", "rb")
+    try:
+        source = open_csv(stream, encoding=batch.encoding, delimiter=batch.delimiter)
+        try:
+            return sum(1 for _record in source.rows())
+        finally:
+            source.close()
+    finally:
+        stream.close()
+
+
+@transaction.atomic
+def _finish(batch: ImportBatch) -> None:
+    now = timezone.now()
+    finished = ImportBatch.objects.filter(
+        pk=batch.pk, status=ImportStatus.RUNNING, records_done=batch.records_done
+    ).update(status=ImportStatus.DONE, finished_at=now, heartbeat_at=now, file="")
+    if not finished:
+        raise _Stopped
+    stored = batch.file.name or ""
+    batch.status, batch.finished_at, batch.heartbeat_at = ImportStatus.DONE, now, now
+    # The uploaded rows are in the leads now; the copy of the file is not kept.
+    transaction.on_commit(partial(_delete_stored, stored))
+    totals = {
+        "file_name": batch.file_name,
+        "rows": batch.rows,
+        "created": batch.created_count,
+        "updated": batch.updated_count,
+        "repeated": batch.repeated_count,
+        "invalid": batch.error_count,
+        "qualified": batch.qualified,
+    }
+    record_event(
+        organization=batch.organization,
+        actor=batch.uploaded_by,
         verb="lead.imported",
+        target=batch,
+        payload=totals,
+    )
+    record_event(
+        organization=batch.organization,
+        verb="lead.import_finished",
+        target=batch,
+        payload=totals,
+        recipients=[batch.uploaded_by] if batch.uploaded_by else [],
+    )
+
+
+def _delete_stored(name: str) -> None:
+    if name:
+        default_storage.delete(name)
+
+
+@transaction.atomic
+def _fail(batch_id: int, *, reason: str, stalled_before: datetime | None = None) -> bool:
+    """Mark a running batch ``failed`` with ``reason`` and tell its uploader; False when it
+    was not running (or, with ``stalled_before``, made progress since)."""
+    rows = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.RUNNING)
+    if stalled_before is not None:
+        rows = rows.filter(heartbeat_at__lt=stalled_before)
+    if not rows.update(status=ImportStatus.FAILED, failure=reason, finished_at=timezone.now()):
+        return False
+    batch = ImportBatch.objects.select_related("organization", "uploaded_by").get(pk=batch_id)
+    record_event(
+        organization=batch.organization,
+        verb="lead.import_failed",
         target=batch,
         payload={
             "file_name": batch.file_name,
-            "rows": totals.rows,
-            "created": totals.created,
-            "updated": totals.updated,
-            "invalid": totals.invalid,
-            "qualified": totals.qualified,
+            "reason": reason,
+            "records_done": batch.records_done,
+            "total_records": batch.total_records,
         },
+        recipients=[batch.uploaded_by] if batch.uploaded_by else [],
     )
-    batch.ignored_columns = ignored
-    batch.columns = {source.header[index]: field for index, field in mapping.items()}
-    batch.encoding, batch.delimiter, batch.qualified = (
-        source.encoding,
-        source.delimiter,
-        totals.qualified,
+    return True
+
+
+def fail_stalled_imports(*, now: datetime | None = None) -> int:
+    """Beat job: mark ``failed`` every running import whose heartbeat is older than
+    ``STALLED_AFTER`` (its worker was killed or lost), and every queued one not started
+    within ``QUEUED_STALLED_AFTER`` (its task was lost); each uploader is told once and may
+    resume. Returns how many were marked."""
+    now = now or timezone.now()
+    marked = 0
+    stalled = ImportBatch.objects.filter(
+        status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALLED_AFTER
+    ).values_list("pk", flat=True)
+    for batch_id in list(stalled):
+        marked += _fail(
+            batch_id,
+            reason=gettext("The import stopped responding (its worker was stopped or lost)."),
+            stalled_before=now - STALLED_AFTER,
+        )
+    lost = ImportBatch.objects.filter(
+        status=ImportStatus.QUEUED, created_at__lt=now - QUEUED_STALLED_AFTER
+    ).values_list("pk", flat=True)
+    for batch_id in list(lost):
+        updated = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.RUNNING, heartbeat_at=now - STALLED_AFTER - timedelta(seconds=1)
+        )
+        if updated:
+            marked += _fail(batch_id, reason=gettext("The import was never started."))
+    return marked
+
+
+@transaction.atomic
+def resume_import(*, by: Membership, batch: ImportBatch) -> ImportBatch:
+    """Queue a ``failed`` import again; it continues from its offset (rows committed before
+    are neither imported twice nor counted twice).
+
+    Preconditions: ``by`` may ``leads.import`` (``NotAllowed``); ``batch`` is of ``by``'s
+    organization and ``failed`` (``IllegalTransition``, 409, code ``import_not_failed``).
+    Side effects: the batch is ``queued``; after the commit the Celery task
+    ``leads.tasks.run_import`` is queued.
+    """
+    if not can(by, "leads.import"):
+        raise NotAllowed(gettext("Your role does not allow this action."))
+    if batch.organization_id != by.organization_id:
+        raise NotAllowed(gettext("Your role does not allow this action."))
+    resumed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.FAILED).update(
+        status=ImportStatus.QUEUED, failure="", finished_at=None, heartbeat_at=None
     )
+    if not resumed:
+        raise IllegalTransition(
+            gettext("Only an import that failed can be resumed."), code="import_not_failed"
+        )
+    batch.refresh_from_db()
+    transaction.on_commit(partial(_dispatch, batch.pk, inline=False))
+    return batch
+
+
+def import_leads(*, by: Membership, file: Any, file_name: str) -> ImportBatch:
+    """``start_import`` and, in this process, ``run_import`` to the end: the finished batch.
+    For scripts and benchmarks; pages and the API answer with the queued batch instead."""
+    with transaction.atomic():
+        batch, _inline = _store(by=by, file=file, file_name=file_name)
+    run_import(batch_id=batch.pk)
+    batch.refresh_from_db()
     return batch
 
 

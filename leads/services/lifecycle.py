@@ -34,6 +34,7 @@ from leads.models import (
 from leads.services import scoring
 from leads.services.config import check_bounds
 from leads.services.countries import valid_country
+from leads.services.emails import clean_lead_email
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -62,7 +63,8 @@ ALLOWED: dict[str, set[str]] = {
     LeadStatus.NEW: {LeadStatus.MQL, LeadStatus.DISQUALIFIED},
     LeadStatus.MQL: {LeadStatus.ACCEPTED, LeadStatus.REJECTED, LeadStatus.DISQUALIFIED},
     LeadStatus.ACCEPTED: {LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED},
-    LeadStatus.REJECTED: {LeadStatus.DISQUALIFIED},
+    # A rejected lead goes back to sales only through ``resubmit_lead`` (marketing fixed it).
+    LeadStatus.REJECTED: {LeadStatus.MQL, LeadStatus.DISQUALIFIED},
     LeadStatus.CONVERTED: set(),
     LeadStatus.DISQUALIFIED: set(),
 }
@@ -132,7 +134,7 @@ def _sales_managers(organization_id: int) -> list[Membership]:
 def _check_contact_data(lead: Lead) -> None:
     """The rules for a lead's email and country, whoever sends them: the email (lower case)
     is unique in the organization, the country an ISO code (a common name becomes one)."""
-    lead.email = (lead.email or "").strip().lower()
+    lead.email = clean_lead_email(lead.email)
     lead.country = valid_country(lead.country)
     taken = Lead.objects.for_org(lead.organization_id).filter(email__iexact=lead.email)
     if lead.pk is not None:
@@ -198,20 +200,74 @@ def create_lead(
     return lead
 
 
+def row_labels(instance: Any, names: Iterable[str]) -> dict[str, str]:
+    """The names of the rows ``instance``'s foreign keys ``names`` point to ("" for none):
+    what an ``*.updated`` event keeps beside the ids, so history reads well after a rename
+    or a deletion."""
+    labels: dict[str, str] = {}
+    for name in names:
+        row = getattr(instance, name, None)
+        labels[name] = "" if row is None else str(row)
+    return labels
+
+
+def changes_payload(
+    changed: dict[str, list[Any]], before: dict[str, str], after: dict[str, str]
+) -> dict[str, Any]:
+    """The payload of an ``*.updated`` event: ``changes`` ``{field: [old, new]}`` (JSON-safe,
+    rows as ids) and, for changed rows, ``labels`` ``{field: [old name, new name]}``."""
+    labels = {name: [before[name], after[name]] for name in changed if name in after}
+    return {"changes": changed, **({"labels": labels} if labels else {})}
+
+
+# Lead fields that point to rows (their names go into the event beside the ids).
+LEAD_ROW_FIELDS = ("campaign",)
+
+
 @transaction.atomic
 def update_lead(*, by: Membership | None, lead: Lead, data: dict[str, Any]) -> Lead:
-    """Change a lead's details; score and tier follow, and auto-qualification applies. The
-    email and country rules of ``create_lead`` apply to a changed email or country."""
+    """Change a lead's details (keys of ``EDITABLE_FIELDS``; others are ignored); score and
+    tier follow, and auto-qualification applies. The email and country rules of
+    ``create_lead`` apply to a changed email or country (400 ``duplicate`` /
+    ``invalid_country`` on that field), a campaign must be the organization's.
+
+    Policy ``leads.update`` (marketing, sales, managers; record visibility decides which
+    leads a member reaches). Emits ``lead.updated`` with ``fields`` and ``changes``
+    ``{field: [old, new]}`` (plus ``labels`` for a changed campaign) — the lead's history —
+    and nothing at all when no value changed.
+    """
     _require(by, "leads.update", lead)
     lead = _lock(lead)
+    campaign = data.get("campaign")
+    if campaign is not None and campaign.organization_id != lead.organization_id:
+        raise DomainError(
+            _("Choose a campaign of your organization."), code="invalid_campaign", field="campaign"
+        )
+    before = row_labels(lead, LEAD_ROW_FIELDS)
     changed = apply_changes(lead, data, EDITABLE_FIELDS)
+    if not changed:
+        return lead
     if "email" in changed or "country" in changed:
         _check_contact_data(lead)
+        # The rules may normalize a value back to what it was ("pl" → "PL").
+        for name in ("email", "country"):
+            if name in changed and changed[name][0] == getattr(lead, name):
+                del changed[name]
+        if not changed:
+            return lead
+        for name in ("email", "country"):
+            if name in changed:
+                changed[name][1] = getattr(lead, name)
     check_bounds(lead, [name for name in NUMBER_FIELDS if name in changed])
     scoring.Scorer(lead.organization_id).apply(lead)
     lead.save()
-    if changed:
-        _event(lead, "lead.updated", by, fields=sorted(changed))
+    _event(
+        lead,
+        "lead.updated",
+        by,
+        fields=sorted(changed),
+        **changes_payload(changed, before, row_labels(lead, LEAD_ROW_FIELDS)),
+    )
     auto_qualify(lead)
     return lead
 
@@ -284,10 +340,86 @@ def _qualify(
 @transaction.atomic
 def qualify_lead(*, by: Membership, lead: Lead, owner: Membership | None = None) -> Lead:
     """``new → mql``: hand the lead to sales. The owner is ``owner`` or the next sales rep in
-    turn; the response deadline comes from the lead's tier (24 hours without one)."""
+    turn; the response deadline comes from the lead's tier (24 hours without one). A
+    rejected lead goes back through ``resubmit_lead`` instead (409 ``lead_rejected``)."""
     _require(by, "leads.qualify", lead)
     lead = _lock(lead)
+    if lead.status != LeadStatus.NEW:
+        _refuse(lead, LeadStatus.MQL)
     _qualify(lead, by=by, owner=owner)
+    return lead
+
+
+def _refuse(lead: Lead, to: str) -> None:
+    raise IllegalTransition(
+        _("A lead that is %(current)s cannot become %(target)s.")
+        % {"current": LeadStatus(lead.status).label, "target": LeadStatus(to).label},
+        code=f"lead_{lead.status}",
+    )
+
+
+# The reason a resubmission's transition carries (``LeadTransition.reason``).
+RESUBMITTED = "resubmitted"
+
+
+@transaction.atomic
+def resubmit_lead(*, by: Membership, lead: Lead, note: str) -> Lead:
+    """``rejected → mql``: marketing corrected a rejected lead (``update_lead``) and hands it
+    to sales again, saying what changed in ``note`` (required: 400 ``note_required``).
+
+    Policy ``leads.resubmit`` (marketing, its managers, admins). Only a rejected lead (409
+    ``lead_<status>`` otherwise). Records a transition with reason ``resubmitted`` and the
+    note; the lead goes back to its sales owner (when still an active sales member, else the
+    next rep in turn) as a fresh MQL: qualified now, a new response deadline from its tier,
+    no breach, no answer yet; the rejection's reason and note move to the history (the
+    rejected transition), and ``resubmissions`` counts up. Emits ``lead.resubmitted`` (with
+    the previous reason and note) to the sales owner, or to the sales managers when nobody
+    owns it.
+    """
+    _require(by, "leads.resubmit", lead)
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(
+            _("Say what you corrected, so sales knows why to look again."),
+            code="note_required",
+            field="note",
+        )
+    lead = _lock(lead)
+    if lead.status != LeadStatus.REJECTED:
+        _refuse(lead, LeadStatus.MQL)
+    previous_reason, previous_note = lead.rejection_reason, lead.rejection_note
+    owner = lead.owner
+    if owner is not None and (not owner.is_active or owner.department.kind != DepartmentKind.SALES):
+        owner = None
+    _move(lead, LeadStatus.MQL, by=by, reason=RESUBMITTED, note=note)
+    lead.owner = owner or next_sales_owner(lead.organization_id)
+    now = timezone.now()
+    lead.qualified_at = now
+    lead.sla_due_at = sla_due_at(now, lead.tier.response_sla_hours if lead.tier else None)
+    lead.sla_breached_at = None
+    lead.responded_at = None
+    lead.rejection_reason = ""
+    lead.rejection_note = ""
+    lead.resubmissions += 1
+    lead.resubmitted_at = now
+    lead.save()
+    _event(
+        lead,
+        "lead.resubmitted",
+        by,
+        recipients=[lead.owner] if lead.owner else _sales_managers(lead.organization_id),
+        note=note,
+        sla_due_at=lead.sla_due_at.isoformat(),
+        owner=lead.owner_id,
+        previous_reason=previous_reason,
+        previous_reason_label=(
+            str(RejectionReason(previous_reason).label)
+            if previous_reason in RejectionReason.values
+            else previous_reason
+        ),
+        previous_note=previous_note,
+        resubmissions=lead.resubmissions,
+    )
     return lead
 
 
@@ -402,13 +534,16 @@ def _breach_recipients(organization_id: int) -> tuple[list[Membership], list[Mem
 
 
 def flag_sla_breaches(*, now: Any = None) -> int:
-    """Mark every MQL past ``sla_due_at`` as breached, exactly once, and notify its owner, the
+    """Mark every MQL past ``sla_due_at`` as breached, exactly once, and tell its owner, the
     sales managers and the marketing side (its active marketing owner, else the marketing
     managers and admins). Returns how many were flagged; at most ``SLA_BATCH`` per run.
 
-    One transaction claims the batch: the due rows are locked (``SKIP LOCKED`` on
-    PostgreSQL, so an overlapping run takes the others or none; SQLite serializes writers)
-    and marked in one UPDATE, and their ``lead.sla_breached`` events are recorded with
+    Each breached lead gets its ``lead.sla_breached`` event (its history, the API feed,
+    webhooks), which notifies nobody; each person is told once per run, by one
+    ``lead.sla_digest`` listing their breached leads (people told about the same leads share
+    one digest event). One transaction claims the batch: the due rows are locked
+    (``SKIP LOCKED`` on PostgreSQL, so an overlapping run takes the others or none; SQLite
+    serializes writers) and marked in one UPDATE, and the events are recorded with
     ``record_events``, once per organization. The number of queries does not grow with the
     number of breaches, only with the number of organizations that have one.
     """
@@ -434,28 +569,78 @@ def flag_sla_breaches(*, now: Any = None) -> int:
             record_events(
                 organization=leads[0].organization,
                 events=[
-                    NewEvent(
-                        verb="lead.sla_breached",
-                        target=lead,
-                        payload={
-                            "status": lead.status,
-                            "sla_due_at": lead.sla_due_at.isoformat() if lead.sla_due_at else None,
-                            "owner": lead.owner_id,
-                        },
-                        recipients=[
-                            *([lead.owner] if lead.owner else []),
-                            *sales_managers,
-                            *(
-                                [lead.marketing_owner]
-                                if lead.marketing_owner and lead.marketing_owner.is_active
-                                else marketing_managers
-                            ),
-                        ],
-                    )
-                    for lead in leads
+                    *(
+                        NewEvent(
+                            verb="lead.sla_breached",
+                            target=lead,
+                            payload={
+                                "status": lead.status,
+                                "sla_due_at": (
+                                    lead.sla_due_at.isoformat() if lead.sla_due_at else None
+                                ),
+                                "owner": lead.owner_id,
+                            },
+                        )
+                        for lead in leads
+                    ),
+                    *_breach_digests(leads, sales_managers, marketing_managers),
                 ],
             )
     return len(due)
+
+
+# Leads a digest lists by name (with links); its count says how many there are in all.
+DIGEST_LISTED = 50
+
+
+def _breach_digests(
+    leads: list[Lead], sales_managers: list[Membership], marketing_managers: list[Membership]
+) -> list[NewEvent]:
+    """One ``lead.sla_digest`` per group of people told about the same breached leads: each
+    lead's owner, every sales manager (the sales side: a link to the queue) and its active
+    marketing owner or else the marketing managers (a link to the MQL list)."""
+    told: dict[int, tuple[Membership, str, list[Lead]]] = {}
+
+    def tell(person: Membership, audience: str, lead: Lead) -> None:
+        told.setdefault(person.pk, (person, audience, []))[2].append(lead)
+
+    for lead in leads:
+        sales_side = [*([lead.owner] if lead.owner else []), *sales_managers]
+        for person in {p.pk: p for p in sales_side}.values():
+            tell(person, "sales", lead)
+        marketing = (
+            [lead.marketing_owner]
+            if lead.marketing_owner and lead.marketing_owner.is_active
+            else marketing_managers
+        )
+        for person in marketing:
+            if person.pk not in told or told[person.pk][1] == "marketing":
+                tell(person, "marketing", lead)
+    groups: dict[tuple[str, tuple[int, ...]], list[Membership]] = {}
+    listed: dict[tuple[str, tuple[int, ...]], list[Lead]] = {}
+    for person, audience, theirs in told.values():
+        key = (audience, tuple(lead.pk for lead in theirs))
+        groups.setdefault(key, []).append(person)
+        listed[key] = theirs
+    return [
+        NewEvent(
+            verb="lead.sla_digest",
+            payload={
+                "audience": audience,
+                "count": len(listed[(audience, ids)]),
+                "leads": [
+                    {
+                        "id": lead.pk,
+                        "label": str(lead),
+                        "url": lead.get_absolute_url(),
+                    }
+                    for lead in listed[(audience, ids)][:DIGEST_LISTED]
+                ],
+            },
+            recipients=people,
+        )
+        for (audience, ids), people in groups.items()
+    ]
 
 
 # --- Bulk qualify (the lead list) ------------------------------------------------------------

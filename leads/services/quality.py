@@ -220,7 +220,9 @@ def overdue_complaints(*, now: datetime) -> Sequence[int]:
 def flag_overdue_complaints(*, now: datetime | None = None) -> int:
     """Tell the marketing managers (its admins when marketing has no manager) about every
     open complaint past its answer date — once per complaint, across every organization.
-    Returns how many complaints were flagged; at most ``OVERDUE_BATCH`` per run.
+    Returns how many complaints were flagged; at most ``OVERDUE_BATCH`` per run. Each
+    complaint gets its ``complaint.overdue`` event (history, notifying nobody); the managers
+    get one ``complaint.overdue_digest`` per organization and run, listing them.
 
     One transaction claims the batch (rows locked with ``SKIP LOCKED`` on PostgreSQL, marked
     in one UPDATE of ``overdue_notified_at``) and records the ``complaint.overdue`` events
@@ -250,16 +252,37 @@ def flag_overdue_complaints(*, now: datetime | None = None) -> int:
             record_events(
                 organization=batch[0].organization,
                 events=[
+                    # Each complaint's history; the managers hear of them all in the digest.
+                    *(
+                        NewEvent(
+                            verb="complaint.overdue",
+                            target=complaint,
+                            payload={
+                                "due_at": complaint.due_at.isoformat(),
+                                "filed_by": complaint.filed_by_id,
+                            },
+                        )
+                        for complaint in batch
+                    ),
                     NewEvent(
-                        verb="complaint.overdue",
-                        target=complaint,
+                        verb="complaint.overdue_digest",
                         payload={
-                            "due_at": complaint.due_at.isoformat(),
-                            "filed_by": complaint.filed_by_id,
+                            "count": len(batch),
+                            "complaints": [
+                                {
+                                    "id": complaint.pk,
+                                    "label": str(complaint),
+                                    "url": complaint.get_absolute_url(),
+                                }
+                                for complaint in batch[:DIGEST_LISTED]
+                            ],
                         },
                         recipients=managers,
-                    )
-                    for complaint in batch
+                    ),
                 ],
             )
     return len(complaints)
+
+
+# Complaints a digest lists by name (with links); its count says how many there are in all.
+DIGEST_LISTED = 50

@@ -4,6 +4,7 @@
   stage and text, the library's coverage per tier × stage, and (marketing) the upload form.
 * ``/collateral/<id>/``: one asset's figures per tier and stage, the deals it was used on,
   its discussion; marketing edits (re-tags) and archives it.
+* ``/collateral/<id>/download/``: its file, for members who may see it (``leads.files``).
 * ``/content-requests/``: marketing starts, completes or declines requests in place (htmx);
   sales sees its own requests and asks for new material.
 
@@ -14,13 +15,13 @@ then the policy is asked (403 for a member who may see but not act).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from django.views.decorators.http import require_POST
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
 from collab_hub.tenancy import TenantRequest, scoped, tenant_object_or_404, tenant_view
+from leads import files
 from leads.forms import (
     CollateralForm,
     CompleteForm,
@@ -110,7 +112,7 @@ def collateral_create(request: TenantRequest) -> HttpResponse:
                 stages=data["stages"],
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_domain_error(error)
         else:
             messages.success(
                 request,
@@ -145,6 +147,24 @@ def collateral_detail(request: TenantRequest, pk: int) -> HttpResponse:
 
 
 @tenant_view
+def collateral_download(request: TenantRequest, pk: int) -> HttpResponse:
+    """The asset's file, to a member who may see the asset (archived ones too, like its
+    page); 404 for anyone else and for a link-only asset. Served with the headers of
+    ``leads.files.file_response``: inline only for images and PDF, never sniffed."""
+    collateral = _visible_collateral(request, pk)
+    if request.method not in ("GET", "HEAD"):
+        # After the lookup: to anyone who may not see the asset, any method is a 404.
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    if not collateral.file:
+        raise Http404
+    response = files.file_response(
+        name=str(collateral.file.name), download_name=collateral.file_name
+    )
+    # ``tenant_view`` is typed for plain responses; a streamed file (FileResponse) is not one.
+    return cast(HttpResponse, response)
+
+
+@tenant_view
 def collateral_edit(request: TenantRequest, pk: int) -> HttpResponse:
     """Marketing changes an asset: title, description, file or link, tiers and stages."""
     collateral = _visible_collateral(request, pk)
@@ -169,7 +189,7 @@ def collateral_edit(request: TenantRequest, pk: int) -> HttpResponse:
                 by=request.membership, collateral=collateral, data=form.cleaned_data
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            form.add_domain_error(error)
         else:
             messages.success(request, _("Saved."))
             return redirect("leads:collateral_detail", pk=collateral.pk)
@@ -360,6 +380,7 @@ urlpatterns = [
     path("collateral/", collateral_library, name="collateral_library"),
     path("collateral/new/", collateral_create, name="collateral_create"),
     path("collateral/<int:pk>/", collateral_detail, name="collateral_detail"),
+    path("collateral/<int:pk>/download/", collateral_download, name="collateral_download"),
     path("collateral/<int:pk>/edit/", collateral_edit, name="collateral_edit"),
     path("collateral/<int:pk>/archive/", collateral_archive, name="collateral_archive"),
     path("content-requests/", content_requests, name="content_requests"),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.policy import can
+from collab_hub.dashboard.templatetags.formatting import money
 from collab_hub.exceptions import DomainError
 from collab_hub.tenancy import TenantRequest, scoped, tenant_object_or_404, tenant_view
 from leads.forms import (
@@ -33,8 +34,10 @@ from leads.forms import (
     OwnMaterialForm,
     UseCollateralForm,
 )
+from leads.forms.deals import DealEditForm
 from leads.models import OPEN_DEAL_STAGES, Company, Deal, DealKind, DealStage, LostReason
 from leads.selectors import deals as selectors
+from leads.selectors import history
 from leads.services import collateral as collateral_services
 from leads.services import deals as services
 
@@ -141,15 +144,70 @@ def _stage_label(stage: str) -> str:
     return str(DealStage(stage).label) if stage in DealStage.values else stage
 
 
+def _money(deal: Deal, request: TenantRequest) -> str:
+    return money(deal.value, request.organization.currency)
+
+
 @tenant_view
-@require_POST
 def deal_win(request: TenantRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation page (the deal's value, what winning does; no JavaScript
+    needed); POST: win the deal, then a success message with the value won."""
+    if request.method != "POST":
+        deal = _visible_deal(request, pk)
+        _require(request, "deals.manage", deal)
+        return render(request, "leads/deals/win.html", {"deal": deal})
+
     def perform(deal: Deal) -> None:
-        services.win_deal(by=request.membership, deal=deal)
+        won = services.win_deal(by=request.membership, deal=deal)
         if not request.htmx:
-            messages.success(request, _("%(deal)s is won. Congratulations!") % {"deal": deal.name})
+            messages.success(
+                request,
+                _("%(deal)s is won (%(value)s). Congratulations!")
+                % {"deal": won.name, "value": _money(won, request)},
+            )
 
     return _deal_action(request, pk, perform)
+
+
+@tenant_view
+@require_POST
+def deal_reopen(request: TenantRequest, pk: int) -> HttpResponse:
+    """A sales manager reopens a won or lost deal, with a reason (``deals.reopen``)."""
+    deal = _visible_deal(request, pk)
+    _require(request, "deals.reopen", deal)
+    reason = request.POST.get("reason", "")
+    try:
+        deal = services.reopen_deal(by=request.membership, deal=deal, reason=reason)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(deal)s is open again, in %(stage)s.")
+            % {"deal": deal.name, "stage": _stage_label(deal.stage).lower()},
+        )
+    return redirect("leads:deal_detail", pk=deal.pk)
+
+
+@tenant_view
+def deal_edit(request: TenantRequest, pk: int) -> HttpResponse:
+    """Correct a deal (name, value, kind, expected close, company, contact, owner) through
+    ``services.update_deal``; each changed field lands in the deal's history."""
+    deal = _visible_deal(request, pk)
+    _require(request, "deals.manage", deal)
+    form = DealEditForm(request.POST or None, deal=deal, membership=request.membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.update_deal(
+                by=request.membership, deal=deal, data=dict(form.cleaned_data)
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("%(deal)s was saved.") % {"deal": saved.name})
+            return redirect("leads:deal_detail", pk=deal.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "leads/deals/edit.html", {"deal": deal, "form": form}, status=status)
 
 
 @tenant_view
@@ -172,7 +230,11 @@ def deal_lose(request: TenantRequest, pk: int) -> HttpResponse:
             feature_requests=form.feature_names(),
         )
         if not request.htmx:
-            messages.success(request, _("%(deal)s is marked lost.") % {"deal": deal.name})
+            messages.success(
+                request,
+                _("%(deal)s is marked lost (%(value)s).")
+                % {"deal": deal.name, "value": _money(deal, request)},
+            )
 
     return _deal_action(request, pk, perform, form=form)
 
@@ -188,12 +250,23 @@ def deal_detail(request: TenantRequest, pk: int) -> HttpResponse:
     return _render_detail(request, deal)
 
 
+def _timeline(request: TenantRequest, deal: Deal, page: Any) -> list[Any]:
+    changes = history.change_history(
+        obj=deal, verb="deal.updated", currency=request.organization.currency
+    )
+    return sorted([*page.history, *changes], key=lambda item: item.at)
+
+
 def _render_detail(request: TenantRequest, deal: Deal, *, status: int = 200, **extra: Any):
     membership = request.membership
+    page = selectors.deal_page(deal=deal)
     context = {
         "deal": deal,
-        "page": selectors.deal_page(deal=deal),
+        "page": page,
         "can_manage": can(membership, "deals.manage", deal),
+        "can_reopen": not deal.is_open and can(membership, "deals.reopen", deal),
+        # Stage changes and field changes, oldest first: the deal's whole history.
+        "timeline": _timeline(request, deal, page),
         "can_use": can(membership, "collateral.use", deal),
         "can_request": can(membership, "content_requests.create", deal),
         "open_stages": [(stage.value, stage.label) for stage in OPEN_DEAL_STAGES],
@@ -341,6 +414,8 @@ urlpatterns = [
     path("deals/<int:pk>/advance/", deal_advance, name="deal_advance"),
     path("deals/<int:pk>/win/", deal_win, name="deal_win"),
     path("deals/<int:pk>/lose/", deal_lose, name="deal_lose"),
+    path("deals/<int:pk>/edit/", deal_edit, name="deal_edit"),
+    path("deals/<int:pk>/reopen/", deal_reopen, name="deal_reopen"),
     path("deals/<int:pk>/collateral/", deal_use_collateral, name="deal_use_collateral"),
     path("deals/<int:pk>/own-material/", deal_own_material, name="deal_own_material"),
     path("companies/<int:pk>/", company_detail, name="company_detail"),

@@ -26,7 +26,10 @@ from accounts.policy import can
 from collab_hub.exceptions import DomainError, NotAllowed
 from collab_hub.tenancy import TenantRequest, tenant_object_or_404, tenant_view
 from leads.forms import ConvertForm, LeadFilterForm, LeadForm, NoteForm, QualifyForm, RejectForm
+from leads.forms.fields import country_name
+from leads.forms.leads import ResubmitForm
 from leads.models import Lead, LeadStatus, RejectionReason
+from leads.selectors import history
 from leads.selectors import leads as selectors
 from leads.services import lifecycle
 
@@ -166,7 +169,7 @@ def mql_queue(request: TenantRequest) -> HttpResponse:
     _require(request, "leads.respond")
     membership = request.membership
     context = {
-        "leads": list(selectors.mql_queue(membership=membership)),
+        "leads": selectors.attach_rejections(list(selectors.mql_queue(membership=membership))),
         "now": timezone.now(),
         "whole_queue": selectors.sees_whole_queue(membership),
         "reasons": RejectionReason.choices,
@@ -187,18 +190,26 @@ def lead_detail(request: TenantRequest, pk: int) -> HttpResponse:
         raise Http404
     transitions = list(lead.transitions.all())
     for step in transitions:
-        step.reason_label = (
-            RejectionReason(step.reason).label
-            if step.reason in RejectionReason.values
-            else step.reason
-        )
+        step.reason_label = _reason_label(step.reason)
     allowed = lifecycle.ALLOWED[lead.status]
-    can_qualify = LeadStatus.MQL in allowed and can(membership, "leads.qualify", lead)
+    can_qualify = lead.status == LeadStatus.NEW and can(membership, "leads.qualify", lead)
     can_respond = can(membership, "leads.respond", lead)
+    can_resubmit = lead.status == LeadStatus.REJECTED and can(membership, "leads.resubmit", lead)
+    changes = history.change_history(
+        obj=lead, verb="lead.updated", currency=request.organization.currency
+    )
+    rejections = [t for t in transitions if t.to_status == LeadStatus.REJECTED]
+    timeline: list[Any] = [*transitions, *changes]
     context = {
         "lead": lead,
         "transitions": transitions,
-        "rejection": next((t for t in reversed(transitions) if t.to_status == "rejected"), None),
+        # Status steps and field changes, oldest first: the lead's whole history.
+        "history": sorted(timeline, key=lambda item: item.at),
+        "rejection": rejections[-1] if rejections else None,
+        "can_edit": can(membership, "leads.update", lead),
+        "country_label": country_name(lead.country),
+        "can_resubmit": can_resubmit,
+        "resubmit_form": ResubmitForm(auto_id="resubmit-%s") if can_resubmit else None,
         "can_qualify": can_qualify,
         "can_answer": LeadStatus.ACCEPTED in allowed
         and LeadStatus.REJECTED in allowed
@@ -211,6 +222,52 @@ def lead_detail(request: TenantRequest, pk: int) -> HttpResponse:
         "now": timezone.now(),
     }
     return render(request, "leads/leads/detail.html", context)
+
+
+def _reason_label(reason: str) -> str:
+    if reason in RejectionReason.values:
+        return str(RejectionReason(reason).label)
+    if reason == lifecycle.RESUBMITTED:
+        return _("Resubmitted by marketing")
+    return reason
+
+
+@tenant_view
+def lead_edit(request: TenantRequest, pk: int) -> HttpResponse:
+    """Correct a lead's details (every editable field) through ``lifecycle.update_lead``:
+    score and tier follow, each changed field lands in the lead's history. A rejected lead
+    is resubmitted from its page afterwards."""
+    lead = _visible_lead(request, pk)
+    _require(request, "leads.update", lead)
+    form = LeadForm(request.POST or None, instance=lead, membership=request.membership)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data.get(name) for name in lifecycle.EDITABLE_FIELDS}
+        try:
+            lead = lifecycle.update_lead(by=request.membership, lead=lead, data=data)
+        except NotAllowed:
+            raise PermissionDenied from None
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("%(lead)s was saved.") % {"lead": lead})
+            return redirect("leads:lead_detail", pk=lead.pk)
+    status = 400 if request.method == "POST" else 200
+    lead.refresh_from_db()
+    context = {"form": form, "lead": lead}
+    return render(request, "leads/leads/form.html", context, status=status)
+
+
+@tenant_view
+@require_POST
+def lead_resubmit(request: TenantRequest, pk: int) -> HttpResponse:
+    """``rejected → mql``: marketing hands a corrected lead back to sales, with a note."""
+
+    def perform(lead: Lead, data: dict):
+        lead = lifecycle.resubmit_lead(by=request.membership, lead=lead, note=data["note"])
+        owner = lead.owner.user.display_name if lead.owner else _("the sales managers")
+        return lead, _("Resubmitted: %(owner)s has it back in the MQL queue.") % {"owner": owner}
+
+    return _lead_action(request, pk, "leads.resubmit", ResubmitForm, perform)
 
 
 def _visible_lead(request: TenantRequest, pk: int) -> Lead:
@@ -358,4 +415,6 @@ urlpatterns = [
     path("leads/<int:pk>/reject/", lead_reject, name="lead_reject"),
     path("leads/<int:pk>/disqualify/", lead_disqualify, name="lead_disqualify"),
     path("leads/<int:pk>/convert/", lead_convert, name="lead_convert"),
+    path("leads/<int:pk>/edit/", lead_edit, name="lead_edit"),
+    path("leads/<int:pk>/resubmit/", lead_resubmit, name="lead_resubmit"),
 ]

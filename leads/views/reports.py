@@ -93,6 +93,8 @@ def lead_scorecard(request: TenantRequest) -> HttpResponse:
         "month_error": error,
         "reasons": _reason_columns(),
         "chart_data": reports.scorecard_chart_data(scorecard),
+        # "No tiers yet" links those who may to the admin's add-tier page.
+        "can_manage_tiers": can(request.membership, "tiers.manage"),
     }
     return render(request, "leads/reports/scorecard.html", context)
 

@@ -1,5 +1,6 @@
 """``manage.py demo``: the demo organization, its people and activity, idempotent."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -123,3 +124,24 @@ def test_demo_password_option_changes_the_password_of_existing_demo_users():
     assert "another-demo-pass" in output
     assert authenticate(email=ADMIN.email, password="another-demo-pass") is not None
     assert authenticate(email=ADMIN.email, password=DEFAULT_PASSWORD) is None
+
+
+def test_demo_people_joined_after_the_founding_and_talked_this_week():
+    from django.utils import timezone
+
+    started = timezone.now()
+    run_demo()
+
+    organization = Organization.objects.get(slug=ORGANIZATION_SLUG)
+    assert organization.created_at < started - timedelta(days=180)
+    memberships = Membership.objects.for_org(organization)
+    assert not memberships.filter(created_at__lt=organization.created_at).exists()
+    assert not memberships.filter(created_at__gt=started).exists()
+    for invitation in Invitation.objects.for_org(organization):
+        assert organization.created_at <= invitation.created_at < invitation.accepted_at < started
+    posted = list(Comment.objects.for_org(organization).values_list("created_at", flat=True))
+    assert posted == sorted(posted)
+    assert started - timedelta(days=7) < posted[0] and posted[-1] < started
+    events = ActivityEvent.objects.for_org(organization)
+    assert not events.filter(created_at__gt=started).exists()
+    assert not events.filter(created_at__lt=organization.created_at).exists()

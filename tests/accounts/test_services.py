@@ -99,3 +99,27 @@ def test_department_with_members_cannot_be_deleted(alice):
     empty = services.create_department(by=alice, kind=DepartmentKind.OTHER, name="Finance")
     services.delete_department(by=alice, department=empty)
     assert not Department.objects.filter(pk=empty.pk).exists()
+
+
+@pytest.mark.django_db
+def test_an_organization_name_is_named_and_at_most_200_characters():
+    from collab_hub.exceptions import DomainError
+
+    for name in ("   ", "x" * 201):
+        with pytest.raises(DomainError) as refused:
+            services.create_organization(name=name, owner=UserFactory())
+        assert refused.value.code == "invalid_name"
+    assert services.create_organization(name="x" * 200, owner=UserFactory()).organization.pk
+
+
+@pytest.mark.django_db
+def test_the_founder_joins_the_department_they_chose():
+    from collab_hub.exceptions import DomainError
+
+    membership = services.create_organization(
+        name="Initech", owner=UserFactory(), department_kind=DepartmentKind.MARKETING
+    )
+    assert membership.department.kind == DepartmentKind.MARKETING
+    with pytest.raises(DomainError) as refused:
+        services.create_organization(name="Hooli", owner=UserFactory(), department_kind="other")
+    assert refused.value.code == "invalid_department"

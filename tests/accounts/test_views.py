@@ -22,7 +22,13 @@ pytestmark = pytest.mark.django_db
 
 
 def signup(client, **fields):
-    data = {"email": "new@founder.test", "password1": PASSWORD, "password2": PASSWORD}
+    data = {
+        "full_name": "Nina Founder",
+        "department": "marketing",
+        "email": "new@founder.test",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
     data.update(fields)
     return client.post(reverse("account_signup"), data)
 
@@ -422,12 +428,13 @@ def test_user_without_organization_creates_one_from_the_welcome_page(client):
     welcome = client.get(reverse("no_organization"))
     assert reverse("organization_create") in welcome.content.decode()
 
-    response = client.post(reverse("organization_create"), {"name": "Hooli"})
+    response = client.post(reverse("organization_create"), {"name": "Hooli", "department": "cs"})
 
     assert response.status_code == 302
     membership = Membership.objects.get(user=user)
     assert membership.organization.name == "Hooli"
     assert membership.role == Role.ADMIN
+    assert membership.department.kind == DepartmentKind.CS
     assert client.session[SESSION_KEY] == membership.organization_id
 
 
@@ -460,3 +467,173 @@ def test_people_pages_require_sign_in(client, org):
 
     assert response.status_code == 302
     assert reverse("account_login") in response.url
+
+
+# --- Sign-up: name, department, one error per problem, the invited address -----------------
+
+
+def test_signup_asks_the_name_and_the_founders_department(client):
+    page = client.get(reverse("account_signup")).content.decode()
+    assert 'name="full_name"' in page
+    assert 'name="department"' in page
+    for label in ("Sales", "Marketing", "Product", "Customer success"):
+        assert f">{label}</option>" in page
+
+    response = signup(client, organization_name="Initech", department="product")
+
+    assert response.status_code == 302
+    membership = Membership.objects.select_related("user", "department").get(
+        user__email="new@founder.test"
+    )
+    assert membership.user.full_name == "Nina Founder"
+    assert membership.department.kind == DepartmentKind.PRODUCT
+    assert membership.role == Role.ADMIN
+
+
+def test_signup_without_name_or_department_says_what_is_missing(client):
+    response = signup(client, organization_name="Initech", full_name="", department="")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Tell us your name." in content
+    assert "Choose the department you work in." in content
+    assert not User.objects.filter(email="new@founder.test").exists()
+
+
+def test_a_too_long_organization_name_shows_one_error(client):
+    response = signup(client, organization_name="x" * 10_000)
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "at most 200 characters" in content
+    assert "Name your organization." not in content
+    assert content.count('class="field-error"') == 1
+    assert not User.objects.filter(email="new@founder.test").exists()
+
+
+def test_a_too_long_organization_name_on_the_welcome_page_shows_one_error(client):
+    client.force_login(UserFactory())
+
+    response = client.post(
+        reverse("organization_create"), {"name": "x" * 10_000, "department": "sales"}
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count('class="field-error"') == 1
+    assert "Name your organization." not in content
+
+
+def _invitation(alice, email="dana@acme.test"):
+    return InvitationFactory(
+        organization=alice.organization,
+        email=email,
+        department=Department.objects.for_org(alice.organization).get(kind="marketing"),
+        invited_by=alice,
+    )
+
+
+def test_invitation_signup_shows_the_invited_address_read_only(client, alice):
+    invitation = _invitation(alice)
+    client.get(reverse("invitation_accept", args=[invitation.token]))
+
+    content = client.get(reverse("account_signup")).content.decode()
+
+    assert 'value="dana@acme.test"' in content
+    assert "readonly" in content
+    assert "The address your invitation was sent to." in content
+    assert 'name="department"' not in content
+
+
+def test_invitation_signup_ignores_another_email_and_joins_with_the_invited_one(client, alice):
+    invitation = _invitation(alice)
+    client.get(reverse("invitation_accept", args=[invitation.token]))
+
+    response = signup(
+        client, email="someone.else@elsewhere.test", invitation_token=invitation.token
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    assert not User.objects.filter(email="someone.else@elsewhere.test").exists()
+    membership = Membership.objects.get(user__email="dana@acme.test")
+    assert membership.organization == alice.organization
+    assert membership.user.full_name == "Nina Founder"
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is not None
+
+
+def test_welcome_page_explains_how_to_get_into_an_organization(client):
+    user = UserFactory(email="lost@nowhere.test")
+    client.force_login(user)
+
+    content = client.get(reverse("no_organization")).content.decode()
+
+    assert "not a member of any organization" in content
+    assert "<strong>lost@nowhere.test</strong>" in content
+    assert "Log out and use another address" in content
+    assert 'name="department"' in content
+
+
+def test_welcome_page_says_a_membership_was_deactivated(client, bob):
+    bob.is_active = False
+    bob.save(update_fields=["is_active"])
+    client.force_login(bob.user)
+
+    response = client.get(reverse("home"), follow=True)
+
+    content = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("no_organization")
+    assert f"Your membership in {bob.organization.name} was deactivated" in content
+
+
+# --- Language switch ------------------------------------------------------------------------
+
+
+def test_language_switch_confirms_in_the_new_language(client):
+    from django.utils import translation
+
+    response = client.post(
+        reverse("switch_language"), {"language": "pl", "next": reverse("account_login")}
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("account_login")
+    assert response.cookies["django_language"].value == "pl"
+    page = client.get(response.url).content.decode()
+    with translation.override("pl"):
+        expected = translation.gettext("Language changed to %(language)s.") % {"language": "Polski"}
+    assert expected in page
+    assert '<html lang="pl"' in page
+
+
+def test_language_switch_changes_a_profile_language_that_would_win(browser_for, bob):
+    bob.user.language = "pl"
+    bob.user.save(update_fields=["language"])
+    client = browser_for(bob)
+
+    response = client.post(reverse("switch_language"), {"language": "en", "next": "/people/"})
+
+    bob.user.refresh_from_db()
+    assert bob.user.language == "en"
+    page = client.get(response.url)
+    assert page.wsgi_request.LANGUAGE_CODE == "en"
+    assert "Language changed to English." in page.content.decode()
+
+
+def test_language_switch_refuses_an_unknown_language_and_an_outside_next(client):
+    response = client.post(
+        reverse("switch_language"), {"language": "xx", "next": "https://evil.test/"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    assert "django_language" not in response.cookies
+
+
+def test_profile_saved_message_is_in_the_newly_chosen_language(browser_for, bob):
+    client = browser_for(bob)
+
+    response = client.post(reverse("profile"), {"full_name": "Bob", "language": "pl"}, follow=True)
+
+    assert "Zapisano Twój profil." in response.content.decode()

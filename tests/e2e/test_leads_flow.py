@@ -37,7 +37,7 @@ def bring_in_by_import(page, live_server) -> None:
     page.locator("input[type=file][name=file]").set_input_files(
         {"name": "fair-2025.csv", "mimeType": "text/csv", "buffer": CSV}
     )
-    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_role("button", name="Upload and import", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("1 created")
 
 

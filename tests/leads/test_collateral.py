@@ -66,7 +66,9 @@ def test_marketing_uploads_a_file(marketer, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     upload = SimpleUploadedFile("deck.pdf", b"%PDF-1.4 tiny", content_type="application/pdf")
     collateral = services.add_collateral(by=marketer, title="Deck", file=upload)
-    assert collateral.file.name.startswith(f"collateral/{marketer.organization_id}/deck")
+    assert collateral.file.name.startswith(f"collateral/{marketer.organization_id}/")
+    assert "deck" not in collateral.file.name
+    assert collateral.file_name == "deck.pdf"
     assert (tmp_path / collateral.file.name).read_bytes() == b"%PDF-1.4 tiny"
     assert ActivityEvent.objects.get(verb="collateral.shared").payload["kind"] == "file"
 
@@ -445,7 +447,9 @@ def test_api_marketing_adds_a_link_and_a_file(api_for, marketer, tier, settings,
         format="multipart",
     )
     assert upload.status_code == 201
-    assert upload.json()["file"].endswith(".pdf")
+    body = upload.json()
+    assert body["file"] == f"http://testserver/api/v1/collateral/{body['id']}/download/"
+    assert body["file_name"] == "deck.pdf"
     assert upload.json()["owner"] == marketer.pk
 
 

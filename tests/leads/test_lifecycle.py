@@ -173,8 +173,9 @@ def test_sla_breach_is_flagged_once_and_tells_owner_managers_and_marketing(
     assert lifecycle.flag_sla_breaches(now=later + timedelta(hours=1)) == 0
     mql.refresh_from_db()
     assert mql.sla_breached_at == later
+    # Told once each, by the run's digest (the lead's own event is its history).
     notified = set(
-        Notification.objects.filter(event__verb="lead.sla_breached").values_list(
+        Notification.objects.filter(event__verb="lead.sla_digest").values_list(
             "recipient", flat=True
         )
     )

@@ -226,12 +226,13 @@ def test_overdue_complaints_notify_the_marketing_managers_exactly_once(
 
     events = ActivityEvent.objects.filter(verb="complaint.overdue")
     assert {event.target_id for event in events} == {late.pk, foreign.pk}
-    assert set(
-        Notification.objects.filter(
-            event__target_id=late.pk, event__verb="complaint.overdue"
-        ).values_list("recipient_id", flat=True)
-    ) == {marketing_manager.pk}
-    assert notified("complaint.overdue") == {marketing_manager.pk, other_manager.pk}
+    # One digest per organization's managers, listing its overdue complaints.
+    digests = ActivityEvent.objects.filter(verb="complaint.overdue_digest")
+    assert {
+        (event.organization_id, tuple(c["id"] for c in event.payload["complaints"]))
+        for event in digests
+    } == {(org.pk, (late.pk,)), (other_org.pk, (foreign.pk,))}
+    assert notified("complaint.overdue_digest") == {marketing_manager.pk, other_manager.pk}
     late.refresh_from_db()
     assert late.overdue_notified_at == now
 
@@ -241,7 +242,7 @@ def test_overdue_without_a_marketing_manager_goes_to_the_admins(org, alice, mark
         organization=org, due_at=timezone.now() - timedelta(minutes=1)
     )
     assert quality.flag_overdue_complaints() == 1
-    assert notified("complaint.overdue") == {alice.pk}
+    assert notified("complaint.overdue_digest") == {alice.pk}
     complaint.refresh_from_db()
     assert complaint.overdue_notified_at is not None
 

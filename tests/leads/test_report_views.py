@@ -321,3 +321,93 @@ def test_complaint_list_filters_and_stays_bounded(
         QualityComplaintFactory(organization=org, campaign=campaign, filed_by=rep)
     with django_assert_max_num_queries(bound):
         assert client.get(reverse("leads:quality_complaints")).status_code == 200
+
+
+# --- Dates, charts and empty states as a reader sees them (issue 8 §6) ----------------------
+
+
+def test_polish_report_fills_its_date_inputs_with_iso_dates(browser_for, org, sales_manager):
+    add_leads(org, 2)
+    client = browser_for(sales_manager)
+    response = client.get(
+        REPORT, {"start": "2026-09-04", "end": "2026-12-01"}, HTTP_ACCEPT_LANGUAGE="pl"
+    )
+    page = response.content.decode()
+    assert 'lang="pl"' in page
+    # <input type=date> shows nothing for "04.09.2026": the value is ISO in every language.
+    assert re.search(r'<input type="date" name="start" value="2026-09-04"', page)
+    assert re.search(r'<input type="date" name="end" value="2026-12-01"', page)
+    # The caption is the reader's: Polish short dates with dots.
+    assert "04.09.2026" in page and "01.12.2026" in page
+    assert "04-09-2026" not in page
+
+
+def test_polish_report_default_range_is_in_the_inputs_too(browser_for, org, sales_manager):
+    from leads.selectors.reports import default_range
+
+    start, end = default_range(org)
+    page = browser_for(sales_manager).get(REPORT, HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert f'name="start" value="{start.isoformat()}"' in page
+    assert f'name="end" value="{end.isoformat()}"' in page
+
+
+def test_polish_iso_dates_submitted_by_the_inputs_are_accepted(browser_for, org, sales_manager):
+    add_leads(org, 3)
+    response = browser_for(sales_manager).get(
+        REPORT,
+        {"start": "2020-01-01", "end": "2020-02-01", "group_by": "source"},
+        HTTP_ACCEPT_LANGUAGE="pl",
+    )
+    assert not response.context["form"].errors
+    assert (response.context["start"].isoformat(), response.context["end"].isoformat()) == (
+        "2020-01-01",
+        "2020-02-01",
+    )
+
+
+@pytest.mark.parametrize("group_by", ["source", "campaign"])
+def test_rejection_chart_has_a_bar_for_every_rejection_in_the_table(
+    browser_for, org, sales_manager, group_by
+):
+    add_leads(org, 6)  # three rejected, each in its own campaign
+    response = browser_for(sales_manager).get(REPORT, {"group_by": group_by})
+    data = chart_data(response)
+    totals = response.context["totals"]
+    assert totals["rejected"] == 3
+    drawn = sum(sum(dataset["values"]) for dataset in data["rejections"]["datasets"])
+    assert drawn == totals["rejected"]
+    for dataset in data["rejections"]["datasets"]:
+        assert len(dataset["values"]) == len(data["labels"])
+    assert 'id="chart-rejections"' in response.content.decode()
+
+
+def test_report_without_rejections_says_so_instead_of_an_empty_chart(
+    browser_for, org, sales_manager
+):
+    LeadFactory(organization=org, created_at=timezone.now() - timedelta(days=1))
+    page = browser_for(sales_manager).get(REPORT).content.decode()
+    assert 'id="chart-rejections"' not in page
+    assert "Sales rejected no lead in this range." in page
+
+
+def test_scorecard_without_tiers_links_the_admin_to_adding_one(browser_for, alice, org):
+    page = browser_for(alice).get(SCORECARD).content.decode()
+    assert "No tiers yet" in page
+    assert f'href="{reverse("admin:leads_tier_add")}"' in page
+    assert browser_for(alice).get(reverse("admin:leads_tier_add")).status_code == 200
+
+
+def test_scorecard_without_tiers_has_no_admin_link_for_a_manager(browser_for, sales_manager):
+    page = browser_for(sales_manager).get(SCORECARD).content.decode()
+    assert "No tiers yet" in page
+    assert reverse("admin:leads_tier_add") not in page
+
+
+def test_complaint_form_frames_the_example_leads(browser_for, org, rep, campaign):
+    LeadFactory(organization=org, campaign=campaign, email="ex@ample.test")
+    response = browser_for(rep).get(
+        reverse("leads:quality_complaint_new"), {"campaign": campaign.pk}
+    )
+    page = response.content.decode()
+    assert '<fieldset id="examples" class="field choice-box">' in page
+    assert 'class="choice-list"' in page and "ex@ample.test" in page

@@ -17,7 +17,7 @@ from collab_hub.celery import app as celery_app
 from collab_hub.notifications.models import ActivityEvent, Notification
 from leads import tasks
 from leads.models import Lead, LeadStatus, QualityComplaint
-from leads.services import scoring
+from leads.services import lifecycle, scoring
 from tests.factories import (
     CampaignFactory,
     LeadFactory,
@@ -30,6 +30,12 @@ from tests.factories import (
 
 def notified(event: ActivityEvent) -> set[int]:
     return set(event.notifications.values_list("recipient_id", flat=True))
+
+
+def digested(member, verb: str = "lead.sla_digest", key: str = "leads") -> set[int]:
+    """The records listed in the member's one digest notification (fails if not exactly one)."""
+    (notification,) = Notification.objects.filter(recipient=member, event__verb=verb)
+    return {record["id"] for record in notification.event.payload[key]}
 
 
 def recipient_queries(captured) -> list[str]:
@@ -155,19 +161,16 @@ def test_every_breach_is_flagged_once_and_tells_its_own_people(
 
     events = {e.target_id: e for e in ActivityEvent.objects.filter(verb="lead.sla_breached")}
     assert set(events) == {*(lead.pk for lead in owned), unowned_marketing.pk, left.pk, foreign.pk}
-    for lead in owned:
-        assert notified(events[lead.pk]) == {rep.pk, sales_manager.pk, marketer.pk}
-    assert notified(events[unowned_marketing.pk]) == {
-        rep2.pk,
-        sales_manager.pk,
-        marketing_manager.pk,
-    }
-    assert notified(events[left.pk]) == {rep.pk, sales_manager.pk, marketing_manager.pk}
-    assert notified(events[foreign.pk]) == {
-        foreign_rep.pk,
-        foreign_manager.pk,
-        foreign_marketing.pk,
-    }
+    # The per-lead events are history; each person hears once, in one digest of their leads.
+    assert not Notification.objects.filter(event__verb="lead.sla_breached").exists()
+    own = {lead.pk for lead in owned}
+    assert digested(rep) == {*own, left.pk}
+    assert digested(rep2) == {unowned_marketing.pk}
+    assert digested(sales_manager) == {*own, unowned_marketing.pk, left.pk}
+    assert digested(marketer) == own
+    assert digested(marketing_manager) == {unowned_marketing.pk, left.pk}
+    assert digested(foreign_rep) == digested(foreign_manager) == {foreign.pk}
+    assert digested(foreign_marketing) == {foreign.pk}
     assert events[foreign.pk].organization_id == other_org.pk
     assert events[left.pk].payload["owner"] == rep.pk
     assert Lead.objects.filter(sla_breached_at__isnull=False).count() == 5
@@ -198,7 +201,12 @@ def test_flagging_breaches_takes_the_same_queries_for_1_or_100(
     with django_assert_max_num_queries(SLA_QUERIES + extra_insert_batches(3 * count)) as captured:
         assert tasks.flag_sla_breaches.run() == count
     assert len(recipient_queries(captured)) == 1
-    assert Notification.objects.filter(event__verb="lead.sla_breached").count() == 3 * count
+    # The owner, the sales manager and the marketing manager: one digest each of all leads
+    # (one event for the sales side, one for marketing).
+    assert Notification.objects.filter(event__verb="lead.sla_digest").count() == 3
+    for digest in ActivityEvent.objects.filter(verb="lead.sla_digest"):
+        assert digest.payload["count"] == count
+        assert len(digest.payload["leads"]) == min(count, lifecycle.DIGEST_LISTED)
     assert ActivityEvent.objects.filter(verb="lead.sla_breached").count() == count
     assert tasks.flag_sla_breaches.run() == 0
 
@@ -230,9 +238,11 @@ def test_every_overdue_complaint_tells_its_organizations_managers_once(
     events = {e.target_id: e for e in ActivityEvent.objects.filter(verb="complaint.overdue")}
     assert set(events) == {*(complaint.pk for complaint in mine), foreign.pk}
     for complaint in mine:
-        assert notified(events[complaint.pk]) == {marketing_manager.pk}
+        assert notified(events[complaint.pk]) == set()
         assert events[complaint.pk].payload["filed_by"] == rep.pk
-    assert notified(events[foreign.pk]) == {foreign_admin.pk}
+    digest = ("complaint.overdue_digest", "complaints")
+    assert digested(marketing_manager, *digest) == {complaint.pk for complaint in mine}
+    assert digested(foreign_admin, *digest) == {foreign.pk}
     assert events[foreign.pk].organization_id == other_org.pk
     assert not QualityComplaint.objects.filter(overdue_notified_at__isnull=True).exists()
 
@@ -250,7 +260,7 @@ def test_flagging_overdue_complaints_takes_the_same_queries_for_1_or_100(
     with django_assert_max_num_queries(OVERDUE_QUERIES) as captured:
         assert tasks.flag_overdue_complaints.run() == count
     assert len(recipient_queries(captured)) == 1
-    assert Notification.objects.filter(event__verb="complaint.overdue").count() == count
+    assert Notification.objects.filter(event__verb="complaint.overdue_digest").count() == 1
     assert tasks.flag_overdue_complaints.run() == 0
 
 

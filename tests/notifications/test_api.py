@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 
 from accounts.models import DepartmentKind
 from collab_hub.notifications.models import Comment, Notification
@@ -69,6 +70,7 @@ def test_event_list_shows_the_organizations_events_newest_first(alice, bob, api_
         "target_type": "accounts.department",
         "target_id": alice.department.pk,
         "target_label": "Sales",
+        "url": f"{settings.SITE_URL}/departments/{alice.department.pk}/",
         "payload": {},
         "created_at": row["created_at"],
     }
@@ -124,7 +126,7 @@ def test_notification_list_shows_only_the_callers_own(alice, bob, api_for):
     assert response.status_code == 200
     assert ids(response) == [mine.pk]
     row = response.json()["results"][0]
-    assert set(row) == {"id", "event", "created_at", "read_at"}
+    assert set(row) == {"id", "description", "url", "event", "created_at", "read_at"}
     assert row["read_at"] is None
     assert row["event"]["id"] == mine.event_id
     assert row["event"]["actor"] == {"id": alice.pk, "name": alice.user.display_name}

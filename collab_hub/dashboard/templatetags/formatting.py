@@ -2,7 +2,9 @@
 
 ``{{ deal.value|money:organization.currency }}`` → ``€1,234.50`` in English, ``1 234,50 €``
 in Polish (with non-breaking spaces, so an amount never wraps). Dates need nothing here:
-Django's ``|date`` already follows the active language.
+Django's ``|date`` already follows the active language, with the corrections of
+``collab_hub/formats`` (``FORMAT_MODULE_PATH``: Polish short dates are ``04.09.2026``).
+Form date inputs always carry ISO values (``leads.forms.fields.DateInput``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 from babel.core import UnknownLocaleError
 from babel.numbers import UnknownCurrencyError, format_currency, format_decimal
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, to_locale
 
 register = template.Library()
@@ -60,3 +64,11 @@ def number(value: Any, decimals: int | None = None) -> str:
         return format_decimal(amount, format=pattern, locale=_locale())
     except (UnknownLocaleError, ValueError):
         return str(amount)
+
+
+@register.filter
+def breakable(value: Any) -> SafeString:
+    """``value`` escaped, with a line-break opportunity before each "@": a long email wraps
+    as ``jane.doe@`` / ``example.com`` in a narrow table column instead of widening it."""
+    escaped = conditional_escape("" if value is None else value)
+    return mark_safe(escaped.replace("@", "<wbr>@"))  # noqa: S308 - escaped just above
