@@ -11,6 +11,7 @@ from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import DepartmentKind, Membership
+from leads.services.countries import country_codes
 
 if TYPE_CHECKING:
     _MembershipChoiceField = forms.ModelChoiceField[Membership]
@@ -46,10 +47,6 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-# Babel territory codes that are no country (regions, groupings, test and unknown codes).
-NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"})
-
-
 def _locale() -> Locale:
     try:
         return Locale.parse(to_locale(get_language() or "en"))
@@ -62,11 +59,7 @@ def country_names() -> dict[str, str]:
     CLDR data), sorted by name as that language sorts them closely enough (case and accents
     ignored)."""
     territories = _locale().territories
-    names = {
-        code: name
-        for code, name in territories.items()
-        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
-    }
+    names = {code: name for code, name in territories.items() if code in country_codes()}
     return dict(sorted(names.items(), key=lambda item: _sort_key(item[1])))
 
 

@@ -7,8 +7,26 @@ from (pages, API, capture, import, admin).
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+
+# Babel territory codes that are no country (regions, groupings, test and unknown codes).
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "XK", "ZZ"})
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """Every ISO 3166 alpha-2 country code (Babel's CLDR territories, the same list the
+    country picker offers)."""
+    return frozenset(
+        code
+        for code in Locale.parse("en").territories
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    )
+
 
 # Country names people type instead of ISO codes (English, Polish and German spellings).
 COUNTRY_NAMES = {
@@ -51,10 +69,11 @@ def country_code(value: str) -> str:
 
 
 def clean_country(value: str) -> str:
-    """The lead rule for a country: an ISO 3166 alpha-2 code, upper case, or empty; a common
-    country name is turned into its code. ``ValidationError`` otherwise."""
+    """The lead rule for a country: an ISO 3166 alpha-2 code of a real country, upper case,
+    or empty; a common country name is turned into its code. ``ValidationError`` otherwise
+    (``XX`` too: two letters are not enough)."""
     code = country_code(value).strip().upper()
-    if code and (len(code) != 2 or not code.isalpha()):
+    if code and code not in country_codes():
         raise DjangoValidationError(
             _("Use a two-letter country code (e.g. PL) or a country name such as Poland.")
         )

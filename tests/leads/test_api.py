@@ -141,3 +141,30 @@ def test_changing_a_lead_to_a_taken_email_is_refused(api_for, marketer, lead, or
     assert (response.status_code, response.json()["code"]) == (400, "duplicate")
     other.refresh_from_db()
     assert other.email == "other@prospect.test"
+
+
+@pytest.mark.parametrize("code", ["XX", "EU", "ZZ", "QQ"])
+def test_two_letters_that_are_no_country_are_refused_as_the_picker_never_offers_them(
+    api_for, marketer, code
+):
+    from leads.forms.fields import country_names
+
+    response = api_for(marketer).post(
+        "/api/v1/leads/", {"email": f"{code.lower()}@prospect.test", "country": code}
+    )
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_country")
+    assert code not in country_names()
+    assert not Lead.objects.filter(email=f"{code.lower()}@prospect.test").exists()
+
+
+def test_every_country_the_picker_offers_is_accepted(api_for, marketer):
+    from leads.forms.fields import country_names
+
+    codes = list(country_names())
+    assert {"PL", "DE", "US", "JP"} <= set(codes)
+    for n, code in enumerate(codes[:: max(1, len(codes) // 25)]):
+        response = api_for(marketer).post(
+            "/api/v1/leads/", {"email": f"c{n}@prospect.test", "country": code}
+        )
+        assert response.status_code == 201, (code, response.json())
