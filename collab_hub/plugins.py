@@ -14,6 +14,9 @@ attribute         the module defines                           registered with
 ``subscribers``   ``SUBSCRIPTIONS``: ``[(verb, handler)]``     ``notifications.registry``
 ``home``          ``HOME_ITEMS``: ``[HomeProvider]``           ``collab_hub.home``
                   ("my work" on the home page)
+``panels``        ``PANELS``: ``[Panel]`` for other apps'      ``collab_hub.panels``
+                  pages, and optionally ``SLOTS``: the slots
+                  its own pages offer (name → description)
 ``demo``          ``DEMO_STEPS``: idempotent seeding steps     ``manage.py demo``
 ================  ===========================================  ==============================
 
@@ -33,10 +36,12 @@ from django.core import checks
 from collab_hub.home import check_home_items
 from collab_hub.navigation import check_navigation
 from collab_hub.notifications.registry import check_subscriptions
+from collab_hub.panels import check_panels
 
 checks.register(check_subscriptions)
 checks.register(check_navigation)
 checks.register(check_home_items)
+checks.register(check_panels)
 
 
 class PluggableAppConfig(AppConfig):
@@ -48,6 +53,7 @@ class PluggableAppConfig(AppConfig):
     navigation = ""
     subscribers = ""
     home = ""
+    panels = ""
     demo = ""
 
     def ready(self) -> None:
@@ -56,6 +62,7 @@ class PluggableAppConfig(AppConfig):
         from collab_hub.home import register_home_items
         from collab_hub.navigation import register_navigation
         from collab_hub.notifications.registry import register_event_types, subscribe
+        from collab_hub.panels import register_panels, register_slots
 
         app = self.label
         if self.policy:
@@ -72,6 +79,10 @@ class PluggableAppConfig(AppConfig):
                 subscribe(verb, handler, app=app)
         if self.home:
             register_home_items(import_module(self.home).HOME_ITEMS, app=app)
+        if self.panels:
+            module = import_module(self.panels)
+            register_slots(getattr(module, "SLOTS", {}), app=app)
+            register_panels(getattr(module, "PANELS", ()), app=app)
 
 
 def demo_steps() -> list[Callable[[Any], None]]:

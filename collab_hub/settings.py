@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "accounts",
     "leads",
+    "roadmap",
     "collab_hub.notifications",
     "collab_hub.dashboard",
 ]

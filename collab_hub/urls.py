@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("collab_hub.dashboard.urls")),
     path("", include("accounts.urls")),
     path("", include("leads.urls")),
+    path("", include("roadmap.urls")),
     path("notifications/", include("collab_hub.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -12,4 +12,5 @@ class LeadsConfig(plugins.PluggableAppConfig):
     api = "leads.api"
     navigation = "leads.navigation"
     home = "leads.home"
+    panels = "leads.panels"
     demo = "leads.demo"

@@ -222,7 +222,11 @@ EVENT_TYPES = [
     EventType(
         "deal.lost",
         _("%(actor)s marked the deal %(target)s as lost"),
-        _("A deal was lost, with a reason; missing_feature names the features it lacked."),
+        _(
+            "A deal was lost, with a reason; with missing_feature, missing_features names the "
+            "features it lacked and feature_request_ids lists the ids of the organization's "
+            "feature requests chosen instead of a name (e.g. [42])."
+        ),
         {
             "from": "proposal",
             "value": "24000.00",
@@ -230,6 +234,7 @@ EVENT_TYPES = [
             "reason_label": "Missing feature",
             "note": "Needs SSO.",
             "missing_features": ["SSO"],
+            "feature_request_ids": [],
         },
     ),
     EventType(

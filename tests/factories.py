@@ -331,3 +331,51 @@ class LeadSettingsFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("organization",)
 
     organization = factory.SubFactory(OrganizationFactory)
+
+
+# --- Roadmap (sales ↔ product) ---------------------------------------------------------------
+
+from roadmap import models as roadmap_models  # noqa: E402
+
+
+@register
+class FeatureRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = roadmap_models.FeatureRequest
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Feature {n}")
+
+
+@register
+class DemandFactory(factory.django.DjangoModelFactory):
+    """An expansion demand of a company (a blocking one needs ``deal=`` and ``kind=``)."""
+
+    class Meta:
+        model = roadmap_models.Demand
+
+    organization = factory.SubFactory(OrganizationFactory)
+    feature_request = _same_org(FeatureRequestFactory)
+    company = _same_org(CompanyFactory)
+    kind = "expansion"
+    value = 5000
+
+
+@register
+class PromiseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = roadmap_models.Promise
+
+    organization = factory.SubFactory(OrganizationFactory)
+    deal = _same_org(DealFactory)
+    feature_request = _same_org(FeatureRequestFactory)
+
+
+@register
+class TierWeightFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = roadmap_models.TierWeight
+
+    organization = factory.SubFactory(OrganizationFactory)
+    tier = _same_org(TierFactory)
+    weight = 2

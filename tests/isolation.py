@@ -30,6 +30,7 @@ from leads.models import (
     Lead,
     QualityComplaint,
 )
+from roadmap.models import FeatureRequest
 from tests.factories import REGISTRY
 
 
@@ -335,6 +336,7 @@ page_object("leads:collateral_archive", Collateral)
 page_object("leads:content_request_start", ContentRequest)
 page_object("leads:content_request_complete", ContentRequest)
 page_object("leads:content_request_decline", ContentRequest)
+page_object("roadmap:feature_request_detail", FeatureRequest)
 page_object(
     "comments",
     Department,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -239,17 +239,60 @@ class WinSerializer(TenantSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": services.FEATURE_REQUEST_ID_MAX,
+                "description": "The id of one of the organization's feature requests.",
+            },
+            {
+                "type": "string",
+                "maxLength": services.FEATURE_NAME_MAX,
+                "description": "The name of a feature.",
+            },
+        ]
+    }
+)
+class FeatureRequestItemField(serializers.Field):
+    """A missing feature: a feature request's id (a JSON integer) or a name (a string)."""
+
+    default_error_messages = {
+        "invalid": _("Give a feature request's id (an integer) or a feature's name (a string)."),
+        "id_range": _("A feature request id is between 1 and %(max)d."),
+        "max_length": _("A feature name has at most %(max)d characters."),
+    }
+
+    def to_internal_value(self, data):
+        # JSON true/false are ints in Python; neither is an id nor a name.
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("invalid")
+        if isinstance(data, int):
+            if not 1 <= data <= services.FEATURE_REQUEST_ID_MAX:
+                self.fail("id_range", max=services.FEATURE_REQUEST_ID_MAX)
+            return data
+        if len(data) > services.FEATURE_NAME_MAX:
+            self.fail("max_length", max=services.FEATURE_NAME_MAX)
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
 class LoseSerializer(TenantSerializer):
     reason = serializers.ChoiceField(choices=LostReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     feature_requests = serializers.ListField(
-        child=serializers.CharField(max_length=services.FEATURE_NAME_MAX, allow_blank=True),
+        child=FeatureRequestItemField(),
         required=False,
         max_length=50,
         help_text=_(
-            "Names of the features the customer missed (strings for now; the roadmap links "
-            "them to feature requests). Required, at least one, when the reason is "
-            "missing_feature; ignored otherwise."
+            "The features the customer missed: each the id of one of the organization's "
+            "feature requests (an integer) or a feature's name (a string; the roadmap matches "
+            "it to a request or opens one). Required, at least one, when the reason is "
+            "missing_feature; ignored otherwise. An id the roadmap does not know is a 400."
         ),
     )
 

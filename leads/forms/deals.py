@@ -13,6 +13,7 @@ from accounts.policy import can
 from collab_hub.tenancy import TenantFormMixin
 from leads.forms.fields import DateInput, MemberChoiceField, sales_members
 from leads.models import Collateral, Company, Contact, Deal, DealKind, LostReason
+from leads.services.deals import FEATURE_REQUEST_ID_MAX
 
 
 class BoardFilterForm(forms.Form):
@@ -24,6 +25,29 @@ class BoardFilterForm(forms.Form):
     )
 
 
+class FeatureRequestIdsField(forms.Field):
+    """Ids of feature requests, posted as repeated ``feature_request_ids`` values by a panel
+    in the ``deal.lose`` slot (the roadmap's picker); the lose form itself shows no input."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": gettext_lazy("Choose feature requests from the list.")}
+
+    def to_python(self, value: Any) -> list[int]:
+        values = [value] if isinstance(value, str) else list(value or ())
+        ids: list[int] = []
+        for item in values:
+            item = str(item).strip()
+            if not item:
+                continue
+            if not item.isdigit() or not 1 <= int(item) <= FEATURE_REQUEST_ID_MAX:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            if int(item) not in ids:
+                ids.append(int(item))
+        if len(ids) > 50:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return ids
+
+
 class LoseForm(forms.Form):
     reason = forms.ChoiceField(label=gettext_lazy("Why was it lost?"), choices=LostReason.choices)
     features = forms.CharField(
@@ -33,6 +57,7 @@ class LoseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("One per line; required when a missing feature lost the deal."),
     )
+    feature_request_ids = FeatureRequestIdsField(required=False)
     note = forms.CharField(
         label=gettext_lazy("Note"),
         required=False,
@@ -43,10 +68,23 @@ class LoseForm(forms.Form):
     def feature_names(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("features", "").splitlines()]
 
+    def feature_ids(self) -> list[int]:
+        """The feature requests chosen by id (a ``deal.lose`` panel re-checks them)."""
+        cleaned = getattr(self, "cleaned_data", None) or {}
+        return list(cleaned.get("feature_request_ids") or [])
+
+    def feature_requests(self) -> list[int | str]:
+        """What ``lose_deal`` takes as ``feature_requests``: the names, then the ids."""
+        return [*self.feature_names(), *self.feature_ids()]
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if data.get("reason") == LostReason.MISSING_FEATURE and not any(self.feature_names()):
+        if (
+            data.get("reason") == LostReason.MISSING_FEATURE
+            and not any(self.feature_names())
+            and not self.feature_ids()
+        ):
             self.add_error("features", _("Name at least one missing feature."))
         return data
 

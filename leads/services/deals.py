@@ -9,6 +9,7 @@ does not move again (409). Deals are archived by closing them, never deleted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +21,7 @@ from accounts.models import DepartmentKind, Membership, Role
 from accounts.policy import can, require
 from collab_hub.changes import apply_changes
 from collab_hub.exceptions import DomainError, IllegalTransition
+from collab_hub.notifications.registry import subscriptions
 from collab_hub.notifications.services import record_event
 from leads.models import (
     OPEN_DEAL_STAGES,
@@ -619,6 +621,39 @@ def clean_feature_names(names: Any) -> list[str]:
     return cleaned
 
 
+# Largest feature request id accepted (a big integer key); beyond it nothing can match.
+FEATURE_REQUEST_ID_MAX = 2**63 - 1
+
+
+def split_feature_requests(items: Any) -> tuple[list[str], list[int]]:
+    """``feature_requests`` as ``lose_deal`` takes them, split into names and ids.
+
+    An integer is the id of one of the organization's feature requests (positive, at most
+    ``FEATURE_REQUEST_ID_MAX``; duplicates dropped, order kept), anything else a name
+    (``clean_feature_names``). A boolean or an id out of range is a 400
+    ``invalid_feature_requests``.
+    """
+    if isinstance(items, str | int):
+        items = [items]
+    names: list[Any] = []
+    ids: list[int] = []
+    for item in items or ():
+        if isinstance(item, bool) or (
+            isinstance(item, int) and not 1 <= item <= FEATURE_REQUEST_ID_MAX
+        ):
+            raise DomainError(
+                _("A feature request is named or given by its id."),
+                code="invalid_feature_requests",
+                field="feature_requests",
+            )
+        if isinstance(item, int):
+            if item not in ids:
+                ids.append(item)
+        else:
+            names.append(item)
+    return clean_feature_names(names), ids
+
+
 @transaction.atomic
 def lose_deal(
     *,
@@ -626,16 +661,19 @@ def lose_deal(
     deal: Deal,
     reason: str,
     note: str = "",
-    feature_requests: list[str] | tuple[str, ...] = (),
+    feature_requests: Sequence[int | str] = (),
 ) -> Deal:
     """``open → lost`` with a reason from ``LostReason`` (400 ``invalid_reason`` otherwise).
 
-    ``feature_requests`` are the *names* of the features the customer missed (plain strings
-    for now; the roadmap flow links them to feature requests). With reason
-    ``missing_feature`` at least one name is required (400 ``feature_requests_required``)
-    and they are stored in ``Deal.missing_features``; with any other reason they are
-    ignored. A closed deal is a 409. Records the change and emits ``deal.lost`` (reason,
-    note, missing features) to the owner, the sales managers and the lead's marketer.
+    ``feature_requests`` are the features the customer missed: each a *name* (a string) or
+    the *id* of one of the organization's feature requests (an integer). With reason
+    ``missing_feature`` at least one is required (400 ``feature_requests_required``); with
+    any other reason they are ignored. Names are stored in ``Deal.missing_features``; ids
+    are not stored here: the ``deal.lost`` payload carries both (``missing_features``,
+    ``feature_request_ids``) and the flow subscribed to ``deal.lost`` (the roadmap) resolves
+    them. An id it cannot resolve is its ``DomainError`` (400), which rolls the lose back.
+    A closed deal is a 409. Records the change and emits ``deal.lost`` (reason, note,
+    missing features) to the owner, the sales managers and the lead's marketer.
     """
     require(by, "deals.manage", deal)
     if reason not in LostReason.values:
@@ -644,9 +682,21 @@ def lose_deal(
             % {"reasons": ", ".join(LostReason.values)},
             code="invalid_reason",
         )
-    features = clean_feature_names(feature_requests) if reason == LostReason.MISSING_FEATURE else []
-    if reason == LostReason.MISSING_FEATURE and not features:
-        raise DomainError(_("Name at least one missing feature."), code="feature_requests_required")
+    features: list[str] = []
+    ids: list[int] = []
+    if reason == LostReason.MISSING_FEATURE:
+        features, ids = split_feature_requests(feature_requests)
+        if not features and not ids:
+            raise DomainError(
+                _("Name at least one missing feature."), code="feature_requests_required"
+            )
+        # Ids mean something only to a flow that resolves them; without one they would vanish.
+        if ids and not any(s.verb == "deal.lost" for s in subscriptions()):
+            raise DomainError(
+                _("Name the missing features: feature requests cannot be chosen by id here."),
+                code="feature_request_ids_unsupported",
+                field="feature_requests",
+            )
     deal = _lock(deal)
     previous = _close(deal, DealStage.LOST, by=by, note=note)
     deal.lost_reason = reason
@@ -665,6 +715,7 @@ def lose_deal(
             "reason_label": str(LostReason(reason).label),
             "note": note,
             "missing_features": features,
+            "feature_request_ids": ids,
         },
         recipients=_outcome_recipients(deal),
     )

@@ -110,6 +110,10 @@ def _deal_action(request: TenantRequest, pk: int, perform, *, form=None) -> Http
             perform(deal)
         except DomainError as exc:
             error, status = exc.message, exc.status_code
+            # A refusal of the posted input (a later flow's subscriber too) shows on the form.
+            if form is not None and status == 400 and not request.htmx:
+                form.add_error(exc.field if exc.field in form.fields else None, str(error))
+                error = ""
     if request.htmx:
         context = _board_context(request, request.POST)
         context.update(error=error, error_deal=deal.pk if status != 200 else None)
@@ -227,7 +231,7 @@ def deal_lose(request: TenantRequest, pk: int) -> HttpResponse:
             deal=deal,
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data.get("note", ""),
-            feature_requests=form.feature_names(),
+            feature_requests=form.feature_requests(),
         )
         if not request.htmx:
             messages.success(

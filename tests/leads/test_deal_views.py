@@ -140,6 +140,65 @@ def test_lose_form_requires_feature_names_for_missing_feature(browser_for, rep, 
     )
 
 
+@pytest.fixture
+def resolver(monkeypatch):
+    from tests.scratch_app.subscribers import resolve_feature_ids_only
+
+    resolve_feature_ids_only(monkeypatch)
+
+
+def test_lose_page_posts_feature_request_ids_from_its_panel(browser_for, rep, deal, resolver):
+    response = browser_for(rep).post(
+        reverse("leads:deal_lose", args=[deal.pk]),
+        {"reason": "missing_feature", "features": "SSO", "feature_request_ids": ["7", "8"]},
+    )
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.stage, deal.missing_features) == ("lost", ["SSO"])
+    payload = ActivityEvent.objects.get(verb="deal.lost").payload
+    assert payload["feature_request_ids"] == [7, 8]
+
+
+def test_lose_page_shows_the_subscribers_refusal_and_keeps_the_input(
+    browser_for, rep, deal, resolver
+):
+    response = browser_for(rep).post(
+        reverse("leads:deal_lose", args=[deal.pk]),
+        {"reason": "missing_feature", "features": "SSO", "feature_request_ids": ["7", "99"]},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "No feature request 99 on the roadmap." in html
+    assert ">SSO</textarea>" in html
+    assert 'value="7" checked' in html
+    deal.refresh_from_db()
+    assert deal.stage == "qualification"
+    assert not ActivityEvent.objects.filter(verb="deal.lost").exists()
+
+
+def test_board_shows_the_subscribers_refusal_on_the_card(browser_for, rep, deal, resolver):
+    response = browser_for(rep).post(
+        reverse("leads:deal_lose", args=[deal.pk]),
+        {"reason": "missing_feature", "feature_request_ids": "99"},
+        **HTMX,
+    )
+    assert response.status_code == 400
+    assert "No feature request 99 on the roadmap." in response.content.decode()
+    deal.refresh_from_db()
+    assert deal.stage == "qualification"
+
+
+def test_lose_page_refuses_a_malformed_feature_request_id(browser_for, rep, deal, resolver):
+    response = browser_for(rep).post(
+        reverse("leads:deal_lose", args=[deal.pk]),
+        {"reason": "missing_feature", "feature_request_ids": "7; drop"},
+    )
+    assert response.status_code == 400
+    assert "Choose feature requests from the list." in response.content.decode()
+    deal.refresh_from_db()
+    assert deal.stage == "qualification"
+
+
 def test_lose_without_a_reason_is_refused(browser_for, rep, deal):
     response = browser_for(rep).post(reverse("leads:deal_lose", args=[deal.pk]), {"note": "x"})
     assert response.status_code == 400

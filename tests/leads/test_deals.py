@@ -317,6 +317,74 @@ def test_feature_names_are_ignored_for_other_reasons(deal, rep):
     assert (deal.lost_reason, deal.missing_features) == ("price", [])
 
 
+# --- Lost for missing features given by id (resolved by the flow subscribed to deal.lost) --
+
+
+@pytest.fixture
+def resolver(monkeypatch):
+    from tests.scratch_app.subscribers import resolve_feature_ids_only
+
+    resolve_feature_ids_only(monkeypatch)
+
+
+def test_lost_by_feature_request_ids_and_names_carries_both(deal, rep, resolver):
+    deal = services.lose_deal(
+        by=rep, deal=deal, reason="missing_feature", feature_requests=["SSO", 7, 8, 7]
+    )
+    deal.refresh_from_db()
+    assert (deal.stage, deal.missing_features) == ("lost", ["SSO"])
+    payload = ActivityEvent.objects.get(verb="deal.lost").payload
+    assert (payload["missing_features"], payload["feature_request_ids"]) == (["SSO"], [7, 8])
+
+
+def test_ids_alone_are_enough_for_a_missing_feature(deal, rep, resolver):
+    deal = services.lose_deal(by=rep, deal=deal, reason="missing_feature", feature_requests=[8])
+    deal.refresh_from_db()
+    assert (deal.stage, deal.missing_features) == ("lost", [])
+    assert ActivityEvent.objects.get(verb="deal.lost").payload["feature_request_ids"] == [8]
+
+
+def test_an_id_the_subscriber_cannot_resolve_rolls_the_lose_back(deal, rep, resolver):
+    with pytest.raises(DomainError) as error:
+        services.lose_deal(by=rep, deal=deal, reason="missing_feature", feature_requests=[7, 99])
+    assert (error.value.status_code, error.value.code) == (400, "unknown_feature_request")
+    deal.refresh_from_db()
+    assert (deal.stage, deal.lost_reason, deal.closed_at) == ("qualification", "", None)
+    assert not ActivityEvent.objects.filter(verb="deal.lost").exists()
+    assert stages(deal) == [("", "qualification")]
+
+
+@pytest.mark.parametrize("item", [True, 0, -3, 2**63])
+def test_a_feature_request_is_a_name_or_a_positive_id(deal, rep, resolver, item):
+    with pytest.raises(DomainError) as error:
+        services.lose_deal(by=rep, deal=deal, reason="missing_feature", feature_requests=[item])
+    assert error.value.code == "invalid_feature_requests"
+
+
+def test_ids_without_a_flow_to_resolve_them_are_refused(deal, rep, monkeypatch):
+    from tests.scratch_app.subscribers import no_lost_subscribers
+
+    no_lost_subscribers(monkeypatch)
+    with pytest.raises(DomainError) as error:
+        services.lose_deal(by=rep, deal=deal, reason="missing_feature", feature_requests=[7])
+    assert error.value.code == "feature_request_ids_unsupported"
+    # Names need no one to resolve them.
+    services.lose_deal(by=rep, deal=deal, reason="missing_feature", feature_requests=["SSO"])
+
+
+def test_another_flow_reopens_a_lost_deal_naming_the_feature(deal, rep, sales_manager):
+    """What the roadmap's "re-engage" calls: ``reopen_deal`` (sales managers and admins)."""
+    services.advance_deal(by=rep, deal=deal, stage="proposal")
+    services.lose_deal(by=rep, deal=deal, reason="missing_feature", feature_requests=["SSO"])
+    with pytest.raises(NotAllowed):
+        services.reopen_deal(by=rep, deal=deal, reason="SSO shipped")
+    deal = services.reopen_deal(by=sales_manager, deal=deal, reason="SSO shipped")
+    deal.refresh_from_db()
+    assert (deal.stage, deal.missing_features, deal.lost_reason) == ("proposal", [], "")
+    event = ActivityEvent.objects.get(verb="deal.reopened")
+    assert (event.payload["reason"], event.payload["to"]) == ("SSO shipped", "proposal")
+
+
 # --- Updating a deal -----------------------------------------------------------------------
 
 
@@ -481,6 +549,39 @@ def test_api_stage_actions_and_their_errors(api_for, rep, deal):
     assert (closed.status_code, closed.json()["code"]) == (409, "deal_lost")
     history = client.get(f"{url}/").json()["stage_changes"]
     assert [step["to_stage"] for step in history] == ["qualification", "proposal", "lost"]
+
+
+def test_api_lose_takes_feature_request_ids_and_names(api_for, rep, deal, resolver):
+    client = api_for(rep)
+    url = f"/api/v1/deals/{deal.pk}/lose/"
+    for items in ([True], [0], [2**63], [{"id": 7}], [None], ["x" * 201]):
+        bad = client.post(url, {"reason": "missing_feature", "feature_requests": items}, "json")
+        assert bad.status_code == 400, items
+        assert "feature_requests" in bad.json(), items
+    unknown = client.post(
+        url, {"reason": "missing_feature", "feature_requests": ["SSO", 99]}, "json"
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "unknown_feature_request")
+    deal.refresh_from_db()
+    assert deal.stage == "qualification"
+    lost = client.post(url, {"reason": "missing_feature", "feature_requests": ["SSO", 7]}, "json")
+    assert lost.status_code == 200, lost.content
+    assert lost.json()["missing_features"] == ["SSO"]
+    payload = ActivityEvent.objects.get(verb="deal.lost").payload
+    assert payload["feature_request_ids"] == [7]
+
+
+def test_the_schema_says_a_missing_feature_is_an_id_or_a_name():
+    from drf_spectacular.settings import spectacular_settings
+
+    schema = spectacular_settings.DEFAULT_GENERATOR_CLASS().get_schema(request=None, public=True)
+    body = schema["paths"]["/api/v1/deals/{id}/lose/"]["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    items = schema["components"]["schemas"][ref]["properties"]["feature_requests"]["items"]
+    assert [(kind["type"], kind.get("minimum")) for kind in items["oneOf"]] == [
+        ("integer", 1),
+        ("string", None),
+    ]
 
 
 def test_api_deals_cannot_be_deleted(api_for, alice, deal):

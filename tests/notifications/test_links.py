@@ -33,11 +33,14 @@ from tests.factories import (
     ContactFactory,
     ContentRequestFactory,
     DealFactory,
+    DemandFactory,
     DepartmentFactory,
+    FeatureRequestFactory,
     ImportBatchFactory,
     InvitationFactory,
     LeadFactory,
     LeadSettingsFactory,
+    PromiseFactory,
     QualityComplaintFactory,
     ScoringRuleFactory,
     TierFactory,
@@ -75,6 +78,9 @@ TARGETS: dict[str, Maker] = {
         organization=org, department=DepartmentFactory(organization=org)
     ),
     "api_key": lambda org: ApiKeyFactory(organization=org),
+    "feature": lambda org: FeatureRequestFactory(organization=org),
+    "demand": lambda org: DemandFactory(organization=org),
+    "promise": lambda org: PromiseFactory(organization=org),
     # A comment is posted on a record: a lead here.
     "comment": lambda org: LeadFactory(organization=org),
     # The plug-in app of the test settings (tests/scratch_app).

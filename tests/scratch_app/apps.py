@@ -11,6 +11,7 @@ class ScratchConfig(plugins.PluggableAppConfig):
     navigation = "tests.scratch_app.navigation"
     subscribers = "tests.scratch_app.subscribers"
     home = "tests.scratch_app.home"
+    panels = "tests.scratch_app.panels"
 
     def ready(self) -> None:
         super().ready()
