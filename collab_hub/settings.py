@@ -349,6 +349,10 @@ SPECTACULAR_SETTINGS = {
         "DepartmentKindEnum": "accounts.models.DepartmentKind",
         "ApiKeyStatusEnum": "accounts.models.ApiKeyStatus",
         "ImportStatusEnum": "leads.models.ImportStatus",
+        "FeatureStatusEnum": "roadmap.models.FeatureStatus",
+        "DemandKindEnum": "roadmap.models.DemandKind",
+        "DemandOutcomeEnum": "roadmap.models.DemandOutcome",
+        "PromiseStatusEnum": "roadmap.models.PromiseStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -9,4 +9,9 @@ class RoadmapConfig(plugins.PluggableAppConfig):
     verbose_name = _("Roadmap")
     policy = "roadmap.policy"
     events = "roadmap.events"
+    api = "roadmap.api"
     subscribers = "roadmap.subscribers"
+    demo = "roadmap.demo"
+    navigation = "roadmap.navigation"
+    home = "roadmap.home"
+    panels = "roadmap.panels"

@@ -30,7 +30,7 @@ from leads.models import (
     Lead,
     QualityComplaint,
 )
-from roadmap.models import FeatureRequest
+from roadmap.models import Demand, FeatureRequest, Promise
 from tests.factories import REGISTRY
 
 
@@ -144,6 +144,66 @@ def probe_api(
     return leaks
 
 
+# --- Plain API URLs with an id (nested lists mounted by an app's ``URLS``) --------------------
+
+# URL name → the model whose id the URL's ``pk`` is (the parent row of a nested list). A plain
+# API URL taking an id that is missing here fails ``unmapped_api_urls``.
+API_URL_OBJECTS: dict[str, type[models.Model]] = {}
+
+
+def api_url_object(url_name: str, model: type[models.Model]) -> None:
+    """Declare that the plain API URL ``url_name`` takes the id of a ``model`` row as ``pk``."""
+    API_URL_OBJECTS[url_name] = model
+
+
+def _plain_api_urls(urls: Any = None) -> list[Any]:
+    from collab_hub.api import api_urls
+
+    found = api_urls() if urls is None else urls
+    return [url for url in found if "<int:pk>" in str(url.pattern)]
+
+
+def unmapped_api_urls() -> list[str]:
+    return [str(url.pattern) for url in _plain_api_urls() if url.name not in API_URL_OBJECTS]
+
+
+def probe_api_urls(
+    *,
+    base: str,
+    owner_admin: Membership,
+    outsider: Membership,
+    urls: Any = None,
+    objects: dict[str, type[models.Model]] | None = None,
+) -> list[str]:
+    """Every plain API URL taking a row's id (the apps' ``URLS``, or ``urls`` mapped by
+    ``objects``): the owner may read it, the outsider gets a 404 for every method it offers
+    and changes nothing."""
+    leaks: list[str] = []
+    mapped = API_URL_OBJECTS if objects is None else objects
+    for url in _plain_api_urls(urls):
+        model = mapped.get(url.name)
+        if model is None:
+            continue
+        obj = make_row(model, owner_admin.organization)
+        before = _snapshot(obj)
+        address = base + str(url.pattern).replace("<int:pk>", str(obj.pk))
+        methods = set(getattr(url.callback, "actions", {}) or {"get": "get"})
+        if "get" in methods and _client(owner_admin).get(address).status_code != 200:
+            leaks.append(f"{address}: the owner cannot read it (harness is blind)")
+        stranger = _client(outsider)
+        for method in sorted(methods):
+            status = _call(stranger, method, address)
+            if status != 404:
+                leaks.append(f"{method.upper()} {address}: {status}, expected 404")
+        if _snapshot(obj) != before:
+            leaks.append(f"{address}: an outsider's request changed another organization's row")
+    return leaks
+
+
+api_url_object("api-feature-request-demands", FeatureRequest)
+api_url_object("api-deal-promises", Deal)
+
+
 def _browser(client: Any, membership: Membership) -> Any:
     client.force_login(membership.user)
     session = client.session
@@ -227,6 +287,12 @@ def _collateral_with_a_file(organization: Organization) -> models.Model:
     row = make_row(Collateral, organization)
     row.file.save("deck.pdf", ContentFile(b"%PDF-1.4 harness"))  # type: ignore[attr-defined]
     return row
+
+
+def _lost_demand(organization: Organization) -> models.Model:
+    """A demand on a deal (the re-engage page names the request and the deal)."""
+    deal = REGISTRY[Deal](organization=organization)
+    return REGISTRY[Demand](organization=organization, deal=deal, company=deal.company, kind="lost")
 
 
 def page_object(
@@ -337,6 +403,20 @@ page_object("leads:content_request_start", ContentRequest)
 page_object("leads:content_request_complete", ContentRequest)
 page_object("leads:content_request_decline", ContentRequest)
 page_object("roadmap:feature_request_detail", FeatureRequest)
+page_object("roadmap:feature_request_edit", FeatureRequest)
+page_object("roadmap:feature_request_status", FeatureRequest)
+page_object("roadmap:feature_request_merge", FeatureRequest)
+page_object("roadmap:feature_request_demand", FeatureRequest)
+page_object(
+    "roadmap:feature_request_reengage",
+    Demand,
+    lambda demand: {"pk": demand.feature_request_id, "deal_pk": demand.deal_id},
+    make=_lost_demand,
+)
+page_object("roadmap:company_demand", Company)
+page_object("roadmap:deal_promise", Deal)
+page_object("roadmap:promise_approve", Promise)
+page_object("roadmap:promise_decline", Promise)
 page_object(
     "comments",
     Department,

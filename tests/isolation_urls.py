@@ -29,6 +29,16 @@ leaky_router = SimpleRouter()
 leaky_router.register("leaky-departments", LeakyDepartmentViewSet, basename="leaky-department")
 
 
+# A nested list mounted as a plain API URL (an app's ``URLS``), unscoped as well.
+leaky_plain_urls = [
+    path(
+        "departments/<int:pk>/",
+        LeakyDepartmentViewSet.as_view({"get": "retrieve"}),
+        name="leaky-plain-department",
+    )
+]
+
+
 class LeakyAdminSite(admin.AdminSite):
     def has_permission(self, request):
         return request.user.is_active
@@ -62,6 +72,7 @@ def leaky_department_page(request, pk):
 urlpatterns = [
     path("leaky-page/<int:pk>/", leaky_department_page, name="leaky_department_page"),
     path("leaky-api/", include(leaky_router.urls)),
+    path("leaky-plain-api/", include(leaky_plain_urls)),
     path("leaky-admin/", leaky_site.urls),
     *site_urlpatterns,
 ]

@@ -346,6 +346,8 @@ def api_routes():
         elif regex.startswith("api/v1/") and "(?P<format>" not in regex:
             assert isinstance(pattern, URLPattern)
             route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", regex.replace("^", ""))
+            # path() escapes its literal parts ("feature\-requests"); routes read unescaped.
+            route = route.replace("\\-", "-")
             found.append((route.removeprefix("api/v1/"), _methods(pattern.callback)))
     return sorted(found)
 

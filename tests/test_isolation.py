@@ -32,6 +32,29 @@ def test_every_admin_page_is_isolated_between_organization_admins(client, owner_
     assert probe_admin(admin.site, client, owner_admin=owner_admin, outsider=outsider) == []
 
 
+def test_every_plain_api_url_with_an_id_is_mapped_and_isolated(owner_admin, outsider):
+    from tests.isolation import probe_api_urls, unmapped_api_urls
+
+    assert unmapped_api_urls() == []
+    assert probe_api_urls(base="/api/v1/", owner_admin=owner_admin, outsider=outsider) == []
+
+
+@pytest.mark.urls("tests.isolation_urls")
+def test_the_plain_api_url_harness_catches_an_unscoped_view(owner_admin, outsider):
+    from accounts.models import Department
+    from tests.isolation import probe_api_urls
+    from tests.isolation_urls import leaky_plain_urls
+
+    leaks = probe_api_urls(
+        base="/leaky-plain-api/",
+        owner_admin=owner_admin,
+        outsider=outsider,
+        urls=leaky_plain_urls,
+        objects={"leaky-plain-department": Department},
+    )
+    assert any(leak.startswith("GET /leaky-plain-api/departments/") for leak in leaks), leaks
+
+
 @pytest.mark.urls("tests.isolation_urls")
 def test_the_api_harness_catches_an_unscoped_viewset(owner_admin, outsider):
     from tests.isolation_urls import leaky_router

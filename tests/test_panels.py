@@ -143,7 +143,8 @@ def test_the_leads_flow_declares_its_slots():
     assert {"deal.detail", "deal.actions", "deal.win", "deal.lose", "company.detail"} <= {
         slot.name for slot in slots()
     }
-    assert [p.name for p in panels_for("deal.detail")] == ["scratch.deal_notes"]
+    # The scratch app's panel, beside the roadmap's (leads itself contributes none).
+    assert "scratch.deal_notes" in [p.name for p in panels_for("deal.detail")]
 
 
 def test_a_taken_panel_name_or_slot_fails_at_start_up(extra_panels):
