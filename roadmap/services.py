@@ -30,6 +30,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import CharField as CharFieldType
 from django.db.models import Func, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -204,7 +205,9 @@ def loop_recipients(feature_request: FeatureRequest) -> QuerySet[Membership]:
 
 def reengage_list(feature_request: FeatureRequest) -> list[dict[str, Any]]:
     """The deals a shipped request may win back: waiting (blocking, open) and lost deals of
-    its active demands, with their values, largest first."""
+    its active demands, with their values, largest first. Each row also has ``label`` (deal
+    and company) and ``url`` (the deal's page, a path), so the inbox and the mail list them
+    as they list a digest's records."""
     rows = (
         Demand.objects.filter(
             Q(kind=DemandKind.BLOCKING, deal__stage__in=OPEN_DEAL_STAGES)
@@ -224,6 +227,8 @@ def reengage_list(feature_request: FeatureRequest) -> list[dict[str, Any]]:
             "kind": row["kind"],
             "value": str(row["deal__value"]),
             "owner": row["deal__owner"],
+            "label": f"{row['deal__name']} ({row['company__name']})",
+            "url": reverse("leads:deal_detail", args=[row["deal_id"]]),
         }
         for row in rows
     ]

@@ -473,3 +473,32 @@ def test_only_a_shipped_feature_reengages(org, rep, pm, sales_manager):
     with pytest.raises(IllegalTransition) as error:
         services.reengage_deal(by=sales_manager, deal=lost, feature_request=request)
     assert error.value.code == "feature_new"
+
+
+def test_the_shipped_notification_lists_the_deals_to_reengage_with_links_and_values(
+    org, rep, rep2, pm, browser_for, mailoutbox, settings
+):
+    """The lost deal's owner reads which deals to win back, each a link to the deal with its
+    value, in the inbox and in the mail."""
+    settings.SITE_URL = "http://hub.example.test"
+    rep2.email_notifications = True
+    rep2.save()
+    request = move(pm, feature(rep), S.UNDER_REVIEW, S.PLANNED, S.IN_PROGRESS)
+    lost = open_deal(org, rep2, value=45000)
+    deal_services.lose_deal(
+        by=rep2, deal=lost, reason="missing_feature", feature_requests=[request.pk]
+    )
+
+    move(pm, FeatureRequest.objects.get(pk=request.pk), S.SHIPPED)
+
+    inbox = browser_for(rep2).get("/notifications/").content.decode()
+    assert f'href="/deals/{lost.pk}/"' in inbox
+    assert f"{lost.name} ({lost.company.name})" in inbox
+    assert "45,000.00" in inbox or "45 000,00" in inbox
+    from collab_hub.notifications.delivery import email_notifications
+
+    event = ActivityEvent.objects.get(verb="feature.status_changed", payload__to="shipped")
+    email_notifications(event_id=event.pk)  # what the task does after the commit
+    (mail,) = [m for m in mailoutbox if m.to == [rep2.user.email]]
+    assert f"{lost.name} ({lost.company.name})" in mail.body
+    assert f"http://hub.example.test/deals/{lost.pk}/" in mail.body
