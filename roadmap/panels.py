@@ -16,13 +16,12 @@ from accounts.policy import can
 from collab_hub.panels import Panel
 from roadmap import selectors
 from roadmap.forms import PromiseForm
-from roadmap.models import Demand, DemandKind, FeatureRequest, PromiseStatus
+from roadmap.models import Demand, DemandKind, PromiseStatus
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
 # The lose form's picker: requests listed before any search.
-PICKER_SIZE = 8
 
 
 class DealPromises(Panel):
@@ -88,10 +87,8 @@ class LoseFeaturePicker(Panel):
 
     def context(self, request: HttpRequest, obj: Any) -> dict[str, Any] | None:
         chosen_ids = [int(i) for i in request.POST.getlist("feature_request_ids") if i.isdigit()]
-        base = FeatureRequest.objects.for_org(obj.organization_id).filter(merged_into__isnull=True)
-        # Two queries: the ticked ones (a failed post shows them again), the newest others.
-        chosen = list(base.filter(pk__in=chosen_ids).order_by("title")) if chosen_ids else []
-        matches = list(base.exclude(pk__in=chosen_ids).order_by("-created_at", "-pk")[:PICKER_SIZE])
+        # The ticked ones (a failed post shows them again), then the newest others.
+        chosen, matches = selectors.feature_picker(obj.organization_id, chosen_ids=chosen_ids)
         return {"chosen": chosen, "matches": matches, "term": ""}
 
 

@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import (
     Count,
@@ -144,14 +144,41 @@ def ranked(
     if owner is not None:
         queryset = queryset.filter(owner=owner)
     if tier is not None:
-        queryset = queryset.filter(
-            pk__in=Demand.objects.filter(counted(), company__tier=tier).values("feature_request")
-        )
+        queryset = asked_by_tier(queryset, tier)
     if search.strip():
         queryset = queryset.filter(title__search_contains=search.strip())
     if ordering not in ORDERINGS:
         ordering = "priority_score"
     return with_revenue(queryset).order_by(f"-{ordering}", "-pk")
+
+
+QS = TypeVar("QS", bound=QuerySet[Any])
+
+
+def asked_by_tier(queryset: QS, tier: Any) -> QS:
+    """The requests of ``queryset`` with counted demand from a company of ``tier`` (a tier
+    or its id): the roadmap's tier filter, on the pages and in the API."""
+    return queryset.filter(
+        pk__in=Demand.objects.filter(counted(), company__tier=tier).values("feature_request")
+    )
+
+
+# How many requests the lose form's feature picker offers besides the ticked ones.
+PICKER_SIZE = 8
+
+
+def feature_picker(
+    organization: Organization | int, *, chosen_ids: list[int], term: str = ""
+) -> tuple[list[FeatureRequest], list[FeatureRequest]]:
+    """The lose form's feature picker: ``(chosen, matches)`` — the ticked requests by
+    title, then up to ``PICKER_SIZE`` other open (not merged) requests, newest first,
+    whose title contains ``term`` (accents and case ignored). Two queries at most."""
+    base = FeatureRequest.objects.for_org(organization).filter(merged_into__isnull=True)
+    chosen = list(base.filter(pk__in=chosen_ids).order_by("title")) if chosen_ids else []
+    matches = base.exclude(pk__in=chosen_ids).order_by("-created_at", "-pk")
+    if term:
+        matches = matches.filter(title__search_contains=term)
+    return chosen, list(matches[:PICKER_SIZE])
 
 
 def tier_mix(feature_request_ids: list[int]) -> dict[int, list[tuple[str, int]]]:

@@ -257,29 +257,41 @@ def create_feature_request(
         require(by, "roadmap.manage")
     _check_owner(owner, by.organization_id)
     _check_effort(effort)
-    feature_request = FeatureRequest.objects.create(
-        organization_id=by.organization_id,
-        title=_clean_title(title),
-        description=str(description or "").strip(),
-        owner=owner,
-        target_release=str(target_release or "").strip()[:100],
-        effort=effort,
-        created_by=by,
+    return _open_feature_request(
+        FeatureRequest(
+            organization_id=by.organization_id,
+            title=_clean_title(title),
+            description=str(description or "").strip(),
+            owner=owner,
+            target_release=str(target_release or "").strip()[:100],
+            effort=effort,
+            created_by=by,
+        ),
+        actor=by,
+        recipients=[owner] if owner else _product_members(by.organization_id),
     )
+
+
+def _open_feature_request(
+    feature_request: FeatureRequest, *, actor: Membership | None, recipients: list[Membership]
+) -> FeatureRequest:
+    """Save a new request (status ``new``) with its first history row and ``feature.created``
+    to ``recipients``: the one way a request comes into being, by hand or from a lost deal."""
+    feature_request.save()
     FeatureStatusChange.objects.create(
-        organization_id=by.organization_id,
+        organization_id=feature_request.organization_id,
         feature_request=feature_request,
         from_status="",
         to_status=FeatureStatus.NEW,
-        by=by,
+        by=actor,
     )
     record_event(
-        organization=by.organization,
-        actor=by,
+        organization=feature_request.organization,
+        actor=actor,
         verb="feature.created",
         target=feature_request,
         payload={"status": feature_request.status, "title": feature_request.title},
-        recipients=[owner] if owner else _product_members(by.organization_id),
+        recipients=recipients,
     )
     return feature_request
 
@@ -856,28 +868,16 @@ def record_lost_deal(
 
 
 def _create_from_lost_deal(*, deal: Deal, actor: Membership | None, title: str) -> FeatureRequest:
-    feature_request = FeatureRequest.objects.create(
-        organization_id=deal.organization_id,
-        title=title[:TITLE_MAX],
-        description=_("Missing when the deal %(deal)s was lost.") % {"deal": deal.name},
-        created_by=actor,
-    )
-    FeatureStatusChange.objects.create(
-        organization_id=deal.organization_id,
-        feature_request=feature_request,
-        from_status="",
-        to_status=FeatureStatus.NEW,
-        by=actor,
-    )
-    record_event(
-        organization=deal.organization,
+    return _open_feature_request(
+        FeatureRequest(
+            organization_id=deal.organization_id,
+            title=title[:TITLE_MAX],
+            description=_("Missing when the deal %(deal)s was lost.") % {"deal": deal.name},
+            created_by=actor,
+        ),
         actor=actor,
-        verb="feature.created",
-        target=feature_request,
-        payload={"status": feature_request.status, "title": feature_request.title},
         recipients=_product_members(deal.organization_id),
     )
-    return feature_request
 
 
 def end_blocking_demands_of_won_deal(*, deal: Deal) -> int:

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import TenantRequest, scoped, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, tenant_object_or_404, tenant_view
 from leads.models import Company, Deal
 from roadmap import selectors, services
 from roadmap.forms import (
@@ -49,7 +49,6 @@ STATUS_RANK = Case(
     default=Value(len(STATUS_ORDER)),
 )
 # The lose form's picker: matches shown per search.
-PICKER_SIZE = 8
 
 
 def _require(request: TenantRequest, action: str, obj: Any = None) -> None:
@@ -517,11 +516,9 @@ def feature_picker(request: TenantRequest) -> HttpResponse:
     """The lose form's autocomplete (htmx): the ticked requests stay, then the open requests
     whose title matches ``q``. Two queries."""
     chosen_ids = [int(i) for i in request.GET.getlist("feature_request_ids") if i.isdigit()]
-    base = scoped(request, FeatureRequest).filter(merged_into__isnull=True)
-    chosen = list(base.filter(pk__in=chosen_ids).order_by("title"))
     term = request.GET.get("q", "").strip()[:200]
-    matches = base.exclude(pk__in=chosen_ids).order_by("-created_at", "-pk")
-    if term:
-        matches = matches.filter(title__search_contains=term)
-    context = {"chosen": chosen, "matches": list(matches[:PICKER_SIZE]), "term": term}
+    chosen, matches = selectors.feature_picker(
+        request.organization, chosen_ids=chosen_ids, term=term
+    )
+    context = {"chosen": chosen, "matches": matches, "term": term}
     return render(request, "roadmap/panels/_picker_results.html", context)

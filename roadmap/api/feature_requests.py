@@ -258,11 +258,7 @@ class FeatureRequestFilter(django_filters.FilterSet):
     def filter_tier(self, qs: Any, name: str, value: Any) -> Any:
         if not value:
             return qs
-        return qs.filter(
-            pk__in=Demand.objects.filter(selectors.counted(), company__tier=value).values(
-                "feature_request"
-            )
-        )
+        return selectors.asked_by_tier(qs, value)
 
 
 def _with_figures(pk: int) -> Any:
