@@ -466,28 +466,33 @@ def merge_feature_request(
     existing_deals: set[tuple[int, int | None]] = {
         (company, deal) for company, deal, _kind in existing if deal is not None
     }
-    moved = duplicates = 0
-    for demand in Demand.objects.filter(feature_request=source, ended_at__isnull=True).order_by(
-        "pk"
+    # Sort the source's demands into duplicates and the rest, then write each group with
+    # one UPDATE (a merge of hundreds of demands is two statements, not one per demand).
+    duplicate_ids: list[int] = []
+    moved_ids: list[int] = []
+    for pk, company_id, deal_id, kind in (
+        Demand.objects.filter(feature_request=source, ended_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "company_id", "deal_id", "kind")
     ):
-        key_deal = (demand.company_id, demand.deal_id)
+        key_deal = (company_id, deal_id)
         duplicate = (
             key_deal in existing_deals
-            if demand.deal_id is not None
-            else (demand.company_id, None, demand.kind) in existing
+            if deal_id is not None
+            else (company_id, None, kind) in existing
         )
         if duplicate:
-            demand.ended_at = now
-            demand.outcome = DemandOutcome.MERGED
-            demand.save(update_fields=["ended_at", "outcome", "updated_at"])
-            duplicates += 1
+            duplicate_ids.append(pk)
         else:
-            demand.feature_request = into
-            demand.save(update_fields=["feature_request", "updated_at"])
-            existing.add((demand.company_id, demand.deal_id, demand.kind))
-            if demand.deal_id is not None:
+            moved_ids.append(pk)
+            existing.add((company_id, deal_id, kind))
+            if deal_id is not None:
                 existing_deals.add(key_deal)
-            moved += 1
+    Demand.objects.filter(pk__in=duplicate_ids).update(
+        ended_at=now, outcome=DemandOutcome.MERGED, updated_at=now
+    )
+    Demand.objects.filter(pk__in=moved_ids).update(feature_request=into, updated_at=now)
+    moved, duplicates = len(moved_ids), len(duplicate_ids)
     promised = set(
         Promise.objects.filter(feature_request=into)
         .exclude(status=PromiseStatus.DECLINED)

@@ -502,3 +502,21 @@ def test_the_shipped_notification_lists_the_deals_to_reengage_with_links_and_val
     (mail,) = [m for m in mailoutbox if m.to == [rep2.user.email]]
     assert f"{lost.name} ({lost.company.name})" in mail.body
     assert f"http://hub.example.test/deals/{lost.pk}/" in mail.body
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_merging_writes_demands_in_a_fixed_number_of_statements(
+    org, rep, pm, size, django_assert_max_num_queries
+):
+    """Moving a request's demands is two UPDATEs, however many demands it has."""
+    source, into = feature(rep, "SSO"), feature(rep, "Single sign-on")
+    for _ in range(size):
+        deal = open_deal(org, rep)
+        services.raise_demand(
+            by=rep, feature_request=source, company=deal.company, deal=deal, kind="blocking"
+        )
+
+    with django_assert_max_num_queries(25):
+        services.merge_feature_request(by=pm, source=source, into=into)
+
+    assert Demand.objects.filter(feature_request=into, ended_at__isnull=True).count() == size
