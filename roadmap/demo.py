@@ -26,11 +26,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Max, Min, Sum
+from django.db.models import F, Max, Min, Sum
 from django.utils import timezone
 
 from accounts.models import Membership
-from collab_hub.notifications.models import ActivityEvent, Comment
+from collab_hub.notifications.models import ActivityEvent, Comment, Notification
 from collab_hub.notifications.services import post_comment
 from leads.models import OPEN_DEAL_STAGES, Company, Deal, DealStage, DealStageChange
 from leads.services import deals as deal_services
@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 SEED = 2029
 S = FeatureStatus
 SAML = "SAML single sign-on"
+# Product reads the demand notifications of the day; older ones are read in the demo.
+DEMANDS_READ_AFTER = timedelta(days=1)
 
 # (title, description, effort, target release, proposed by, proposed days ago,
 #  [(status, days ago), ...]: the moves product made, oldest first).
@@ -282,11 +284,23 @@ def seed_roadmap(demo: Demo) -> None:
             action()
         _restamp(plot, at)
     history.finish()
+    _product_reads_its_demands(org, now=demo.started)
     demo.log(
         f"seeded {FeatureRequest.objects.for_org(org).count()} feature requests, "
         f"{Demand.objects.for_org(org).count()} demands, "
         f"{Promise.objects.for_org(org).count()} promises"
     )
+
+
+def _product_reads_its_demands(org: Any, *, now: datetime) -> None:
+    """Product works through the demands sales and CS raise every day: those notifications
+    older than ``DEMANDS_READ_AFTER`` are read (a team at work, not an inbox of 75)."""
+    Notification.objects.filter(
+        organization=org,
+        read_at__isnull=True,
+        event__verb="demand.raised",
+        created_at__lt=now - DEMANDS_READ_AFTER,
+    ).update(read_at=F("created_at") + timedelta(hours=2))
 
 
 def _restamp(plot: Plot, moment: datetime) -> None:

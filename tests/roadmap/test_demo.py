@@ -124,6 +124,13 @@ def test_demo_roadmap_has_every_status_promise_state_and_a_consistent_history():
 
     assert_consistent_in_time(org, started)
 
+    # Product's inbox shows a day of demands, not a week's flood (was about 75 unread).
+    for email in PRODUCT:
+        unread = Notification.objects.filter(
+            recipient__user__email=email, read_at__isnull=True, event__verb="demand.raised"
+        )
+        assert 0 < unread.count() <= 20, (email, unread.count())
+
     before = counts()
     call_command("demo", "--leads", "150", stdout=StringIO())
     assert counts() == before
