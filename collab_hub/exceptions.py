@@ -24,16 +24,26 @@ class DomainError(Exception):
 
     ``field`` names the input the rule is about (``"email"``): the API then answers with a
     field message as well, like a validation error, and forms show it on that field.
+    ``extra``: more keys of the API's error body, JSON-ready (``{"missing": [...]}``: what a
+    refused submission lacks).
     """
 
     status_code: int = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
 
-    def __init__(self, message: Any, *, code: str | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: Any,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
         self.field = field
+        self.extra = extra or {}
 
 
 class NotAllowed(DomainError):
@@ -67,7 +77,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     ``invalid`` for a validation error, which keeps its field messages beside them.
     """
     if isinstance(exc, DomainError):
-        body: dict[str, Any] = {"detail": str(exc.message), "code": exc.code}
+        body: dict[str, Any] = {**exc.extra, "detail": str(exc.message), "code": exc.code}
         if exc.field:
             body[exc.field] = [str(exc.message)]
         return Response(body, status=exc.status_code)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "accounts",
     "leads",
     "roadmap",
+    "handoffs",
     "collab_hub.notifications",
     "collab_hub.dashboard",
 ]
@@ -173,6 +174,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Every 5 minutes: CSV imports whose worker stopped (no progress for 10 minutes) are marked
     # failed and their uploader told, so the import can be resumed from where it stopped.
     "fail-stalled-imports": {"task": "leads.tasks.fail_stalled_imports", "schedule": 300.0},
+    # Every 15 minutes: submitted handoffs past CS's acceptance SLA (hours long) are reported
+    # once to CS's managers.
+    "flag-overdue-handoffs": {"task": "handoffs.tasks.flag_overdue_handoffs", "schedule": 900.0},
+    # Hourly: upsell signals sales left open past the answer window (days long) are reported
+    # once to the sales managers.
+    "flag-unanswered-upsell-signals": {
+        "task": "handoffs.tasks.flag_unanswered_signals",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -353,6 +363,11 @@ SPECTACULAR_SETTINGS = {
         "DemandKindEnum": "roadmap.models.DemandKind",
         "DemandOutcomeEnum": "roadmap.models.DemandOutcome",
         "PromiseStatusEnum": "roadmap.models.PromiseStatus",
+        "HandoffStatusEnum": "handoffs.models.HandoffStatus",
+        "DiscrepancyKindEnum": "handoffs.models.DiscrepancyKind",
+        "UpsellKindEnum": "handoffs.models.UpsellKind",
+        "UpsellStatusEnum": "handoffs.models.UpsellStatus",
+        "ConfidenceEnum": "handoffs.models.Confidence",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

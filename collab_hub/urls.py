@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("leads.urls")),
     path("", include("roadmap.urls")),
+    path("", include("handoffs.urls")),
     path("notifications/", include("collab_hub.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -379,3 +379,118 @@ class TierWeightFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     tier = _same_org(TierFactory)
     weight = 2
+
+
+# --- Handoffs (sales ↔ customer success) ------------------------------------------------------
+
+from handoffs import models as handoff_models  # noqa: E402
+
+
+@register
+class HandoffFactory(factory.django.DjangoModelFactory):
+    """A draft handoff of a won deal (built directly: the ``deal.won`` subscriber opens the
+    real ones)."""
+
+    class Meta:
+        model = handoff_models.Handoff
+
+    organization = factory.SubFactory(OrganizationFactory)
+    deal = _same_org(DealFactory, stage="won")
+
+
+@register
+class HandoffSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = handoff_models.HandoffSettings
+        django_get_or_create = ("organization",)
+
+    organization = factory.SubFactory(OrganizationFactory)
+
+
+@register
+class ChecklistTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = handoff_models.ChecklistTemplate
+
+    organization = factory.SubFactory(OrganizationFactory)
+    tier = _same_org(TierFactory)
+    name = factory.Sequence(lambda n: f"Onboarding checklist {n}")
+
+
+@register
+class StakeholderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = handoff_models.Stakeholder
+
+    organization = factory.SubFactory(OrganizationFactory)
+    handoff = _same_org(HandoffFactory)
+    contact = factory.LazyAttribute(
+        lambda o: ContactFactory(organization=o.organization, company=o.handoff.deal.company)
+    )
+    role = "Executive sponsor"
+
+
+@register
+class ChecklistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = handoff_models.ChecklistItem
+
+    organization = factory.SubFactory(OrganizationFactory)
+    handoff = _same_org(HandoffFactory)
+    title = factory.Sequence(lambda n: f"Step {n}")
+
+
+@register
+class PromiseSignoffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = handoff_models.PromiseSignoff
+
+    organization = factory.SubFactory(OrganizationFactory)
+    handoff = _same_org(HandoffFactory)
+    promise = factory.LazyAttribute(
+        lambda o: PromiseFactory(organization=o.organization, deal=o.handoff.deal)
+    )
+    deliverable = True
+
+
+@register
+class DiscrepancyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = handoff_models.Discrepancy
+
+    organization = factory.SubFactory(OrganizationFactory)
+    handoff = _same_org(HandoffFactory, status="submitted")
+    kind = "wrong_terms"
+    description = "The discount in the contract is not the one in the handoff."
+
+
+@register
+class UpsellSignalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = handoff_models.UpsellSignal
+
+    organization = factory.SubFactory(OrganizationFactory)
+    company = _same_org(CompanyFactory)
+    kind = "seats"
+    estimated_value = 12000
+    confidence = "medium"
+
+
+@register
+class CustomerAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = handoff_models.CustomerAccount
+        django_get_or_create = ("company",)
+
+    organization = factory.SubFactory(OrganizationFactory)
+    company = _same_org(CompanyFactory)
+
+
+@register
+class HealthChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = handoff_models.HealthChange
+
+    organization = factory.SubFactory(OrganizationFactory)
+    account = _same_org(CustomerAccountFactory)
+    score = 65

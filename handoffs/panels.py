@@ -1,0 +1,2 @@
+PANELS: list = []
+SLOTS: dict = {}
