@@ -20,6 +20,14 @@ from rest_framework.test import APIClient
 
 from accounts.models import Department, Invitation, Membership, Organization
 from collab_hub.tenancy import SESSION_KEY, TenantModel
+from handoffs.models import (
+    ChecklistItem,
+    Discrepancy,
+    Handoff,
+    PromiseSignoff,
+    Stakeholder,
+    UpsellSignal,
+)
 from leads.models import (
     Campaign,
     Collateral,
@@ -417,6 +425,33 @@ page_object("roadmap:company_demand", Company)
 page_object("roadmap:deal_promise", Deal)
 page_object("roadmap:promise_approve", Promise)
 page_object("roadmap:promise_decline", Promise)
+for _name in (
+    "handoff_detail",
+    "handoff_edit",
+    "handoff_submit",
+    "handoff_return",
+    "handoff_accept",
+    "handoff_onboarding",
+    "handoff_go_live",
+    "stakeholder_add",
+    "checklist_add",
+    "discrepancy_add",
+):
+    page_object(f"handoffs:{_name}", Handoff)
+page_object("handoffs:stakeholder_remove", Stakeholder)
+page_object("handoffs:checklist_item", ChecklistItem)
+page_object("handoffs:checklist_remove", ChecklistItem)
+page_object(
+    "handoffs:promise_signoff",
+    PromiseSignoff,
+    lambda signoff: {"pk": signoff.handoff_id, "promise_pk": signoff.promise_id},
+)
+page_object("handoffs:discrepancy_answer", Discrepancy)
+page_object("handoffs:discrepancy_resolve", Discrepancy)
+for _name in ("upsell_detail", "upsell_accept", "upsell_dismiss", "upsell_credit"):
+    page_object(f"handoffs:{_name}", UpsellSignal)
+page_object("handoffs:health_set", Company)
+page_object("handoffs:cs_owner_set", Company)
 page_object(
     "comments",
     Department,

@@ -156,12 +156,12 @@ def test_a_subscription_to_an_unknown_event_type_fails_the_system_check():
     def handler(*, event, target):
         return None
 
-    subscribe("handoff.opened", handler, app="impostor")
+    subscribe("nobody.registered_this", handler, app="impostor")
     try:
         with pytest.raises(Exception, match=r"notifications\.E001"):
             call_command("check")
     finally:
-        unsubscribe("handoff.opened", handler)
+        unsubscribe("nobody.registered_this", handler)
     call_command("check")
 
 

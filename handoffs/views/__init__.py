@@ -1,0 +1,1 @@
+"""Browser pages of the sales ↔ customer-success flow (thin: forms, services, selectors)."""

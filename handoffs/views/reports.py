@@ -1,0 +1,13 @@
+"""Placeholder until the pages are written: every page is a 404."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+
+def surprise_report(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    raise Http404
+
+
+def upsell_report(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    raise Http404
