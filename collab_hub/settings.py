@@ -368,6 +368,7 @@ SPECTACULAR_SETTINGS = {
         "UpsellKindEnum": "handoffs.models.UpsellKind",
         "UpsellStatusEnum": "handoffs.models.UpsellStatus",
         "ConfidenceEnum": "handoffs.models.Confidence",
+        "HealthBandEnum": "handoffs.models.HealthBand",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

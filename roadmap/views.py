@@ -30,6 +30,7 @@ from collab_hub.tenancy import TenantRequest, tenant_object_or_404, tenant_view
 from leads.models import Company, Deal
 from roadmap import selectors, services
 from roadmap.forms import (
+    RAISED_KINDS,
     DeclinePromiseForm,
     DemandForm,
     FeatureRequestForm,
@@ -357,10 +358,14 @@ def feature_request_reengage(request: TenantRequest, pk: int, deal_pk: int) -> H
 @tenant_view
 def company_demand(request: TenantRequest, pk: int) -> HttpResponse:
     """ "Raise a demand" for a company, optionally on one of its open deals (``?deal=``):
-    the form page the deal and company panels open or post to."""
+    the form page the deal and company panels open or post to. ``?kind=`` chooses the
+    initial kind (the customer-health panel opens it with ``retention`` for an at-risk
+    customer)."""
     company = tenant_object_or_404(request, Company, pk)
     _require(request, "roadmap.demand", company)
     initial: dict[str, Any] = {"kind": "blocking" if request.GET.get("deal") else "expansion"}
+    if request.GET.get("kind") in {kind for kind, _label in RAISED_KINDS}:
+        initial["kind"] = request.GET["kind"]
     if request.GET.get("deal", "").isdigit():
         initial["deal"] = int(request.GET["deal"])
     form = DemandForm(

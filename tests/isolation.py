@@ -157,11 +157,16 @@ def probe_api(
 # URL name → the model whose id the URL's ``pk`` is (the parent row of a nested list). A plain
 # API URL taking an id that is missing here fails ``unmapped_api_urls``.
 API_URL_OBJECTS: dict[str, type[models.Model]] = {}
+# URL name → the URL's ids from the row, when it takes more than ``pk`` (a nested row's URL).
+API_URL_KWARGS: dict[str, Any] = {}
 
 
-def api_url_object(url_name: str, model: type[models.Model]) -> None:
-    """Declare that the plain API URL ``url_name`` takes the id of a ``model`` row as ``pk``."""
+def api_url_object(url_name: str, model: type[models.Model], kwargs: Any = None) -> None:
+    """Declare that the plain API URL ``url_name`` takes the id of a ``model`` row as ``pk``
+    (or the ids ``kwargs(row)`` names, e.g. ``{"pk": item.handoff_id, "item": item.pk}``)."""
     API_URL_OBJECTS[url_name] = model
+    if kwargs is not None:
+        API_URL_KWARGS[url_name] = kwargs
 
 
 def _plain_api_urls(urls: Any = None) -> list[Any]:
@@ -194,7 +199,10 @@ def probe_api_urls(
             continue
         obj = make_row(model, owner_admin.organization)
         before = _snapshot(obj)
-        address = base + str(url.pattern).replace("<int:pk>", str(obj.pk))
+        ids = API_URL_KWARGS.get(url.name, lambda row: {"pk": row.pk})(obj)
+        address = base + re.sub(
+            r"<int:(\w+)>", lambda match, ids=ids: str(ids[match.group(1)]), str(url.pattern)
+        )
         methods = set(getattr(url.callback, "actions", {}) or {"get": "get"})
         if "get" in methods and _client(owner_admin).get(address).status_code != 200:
             leaks.append(f"{address}: the owner cannot read it (harness is blind)")
@@ -210,6 +218,25 @@ def probe_api_urls(
 
 api_url_object("api-feature-request-demands", FeatureRequest)
 api_url_object("api-deal-promises", Deal)
+for _name in (
+    "api-handoff-discrepancies",
+    "api-handoff-checklist",
+    "api-handoff-stakeholders",
+    "api-handoff-promise-signoffs",
+):
+    api_url_object(_name, Handoff)
+api_url_object(
+    "api-handoff-checklist-item",
+    ChecklistItem,
+    lambda item: {"pk": item.handoff_id, "item": item.pk},
+)
+api_url_object(
+    "api-handoff-stakeholder",
+    Stakeholder,
+    lambda stakeholder: {"pk": stakeholder.handoff_id, "stakeholder": stakeholder.pk},
+)
+api_url_object("api-company-health", Company)
+api_url_object("api-company-cs-owner", Company)
 
 
 def _browser(client: Any, membership: Membership) -> Any:

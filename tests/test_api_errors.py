@@ -370,7 +370,8 @@ class Walk:
 
     def url(self, route, pk=MISSING):
         key = self.org.capture_key if pk != MISSING else "no-such-key"
-        return "/api/v1/" + route.replace("<capture_key>", key).replace("<pk>", str(pk))
+        # Every id of the route (``<pk>``, a nested row's ``<item>``) takes the same value.
+        return "/api/v1/" + re.sub(r"<\w+>", str(pk), route.replace("<capture_key>", key))
 
     def check(self, route, response, expected=None):
         status, method = response.status_code, response.request["REQUEST_METHOD"]

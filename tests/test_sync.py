@@ -102,7 +102,8 @@ def test_the_main_lists_offer_sync():
     """The lists DESIGN §4 names have updated_at (so updated_after and ordering=updated_at)."""
     main = {
         "leads", "deals", "companies", "contacts", "campaigns", "collateral",
-        "content-requests", "tiers", "scoring-rules",
+        "content-requests", "tiers", "scoring-rules", "handoffs", "discrepancies",
+        "upsell-signals",
     }  # fmt: skip
     without = [
         p for p, viewset in ROUTES if p in main and not has_sync_field(viewset.queryset.model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +110,28 @@ def promise_rows(handoff: Handoff) -> list[PromiseRow]:
     return [PromiseRow(promise, signoffs.get(promise.pk)) for promise in promises]
 
 
+def promise_rows_of(handoffs: Iterable[Handoff]) -> dict[int, list[PromiseRow]]:
+    """``promise_rows`` of many handoffs at once, by handoff id (an API page): two queries
+    however many handoffs there are."""
+    by_deal = {handoff.deal_id: handoff.pk for handoff in handoffs}
+    rows: dict[int, list[PromiseRow]] = {pk: [] for pk in by_deal.values()}
+    if not by_deal:
+        return rows
+    signoffs = {
+        (signoff.handoff_id, signoff.promise_id): signoff
+        for signoff in PromiseSignoff.objects.filter(handoff_id__in=rows).select_related("by__user")
+    }
+    promises = (
+        Promise.objects.filter(deal_id__in=by_deal)
+        .select_related("feature_request")
+        .order_by("created_at", "pk")
+    )
+    for promise in promises:
+        handoff_id = by_deal[promise.deal_id]
+        rows[handoff_id].append(PromiseRow(promise, signoffs.get((handoff_id, promise.pk))))
+    return rows
+
+
 def handoff_of_deal(deal_id: int) -> Handoff | None:
     return Handoff.objects.filter(deal_id=deal_id).select_related("cs_owner__user").first()
 
@@ -161,3 +184,69 @@ def health_history(company: Company, *, limit: int = 20) -> list[HealthChange]:
         .select_related("by__user")
         .order_by("-at", "-pk")[:limit]
     )
+
+
+# --- The pages -----------------------------------------------------------------------------
+
+
+def with_promise_counts(qs: QuerySet[Handoff]) -> QuerySet[Handoff]:
+    """Annotate each handoff with its deal's promises (``promises_count``) and how many of
+    them are highlighted (``highlighted_count``: not confirmed, or the feature not shipped),
+    as subqueries: the inbox stays one query whatever the number of rows."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    def count(filtered: QuerySet[Promise]) -> Any:
+        counted = (
+            filtered.filter(deal_id=OuterRef("deal_id"))
+            .order_by()
+            .values("deal_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+    highlighted = Promise.objects.filter(
+        ~Q(status=PromiseStatus.CONFIRMED) | ~Q(feature_request__status=FeatureStatus.SHIPPED)
+    )
+    return qs.annotate(
+        promises_count=count(Promise.objects.all()), highlighted_count=count(highlighted)
+    )
+
+
+def handoff_detail(membership: Membership, pk: int) -> Handoff | None:
+    """One handoff the member may see, with what its page header shows (one query)."""
+    return (
+        handoffs_visible_to(membership)
+        .select_related("deal__owner__user", "accepted_by__user", "deal__company__tier")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def status_history(handoff: Handoff) -> QuerySet[Any]:
+    """The handoff's status changes, oldest first, with who made them."""
+    from handoffs.models import HandoffStatusChange
+
+    return HandoffStatusChange.objects.filter(handoff_id=handoff.pk).select_related("by__user")
+
+
+def discrepancies_of(handoff: Handoff) -> QuerySet[Any]:
+    """The handoff's surprises, oldest first, with the people and promise each names."""
+    from handoffs.models import Discrepancy
+
+    return Discrepancy.objects.filter(handoff_id=handoff.pk).select_related(
+        "raised_by__user", "answered_by__user", "resolved_by__user", "promise__feature_request"
+    )
+
+
+def stakeholders_of(handoff: Handoff) -> QuerySet[Any]:
+    from handoffs.models import Stakeholder
+
+    return Stakeholder.objects.filter(handoff_id=handoff.pk).select_related("contact")
+
+
+def checklist_of(handoff: Handoff) -> QuerySet[Any]:
+    from handoffs.models import ChecklistItem
+
+    return ChecklistItem.objects.filter(handoff_id=handoff.pk).select_related("done_by__user")

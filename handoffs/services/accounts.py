@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,20 +75,24 @@ def next_cs_owner(organization_id: int) -> Membership | None:
 
 
 def sales_owner_of(company: Company) -> Membership | None:
-    """Who answers for a customer on sales' side: the owner of its most recently won deal,
-    when still an active member of sales; else None (the caller falls back to the sales
-    managers)."""
-    owners = (
+    """Who answers for a customer on sales' side: the owner of its most recently won deal
+    (by ``closed_at``), when still an active member of sales; else None (the caller falls
+    back to the sales managers). An older deal's owner is never chosen instead: whoever won
+    the customer last knows it, and when they left the managers decide. One query."""
+    deal = (
         Deal.objects.filter(company=company, stage=DealStage.WON)
-        .exclude(owner=None)
-        .order_by("-closed_at", "-pk")
+        .order_by(F("closed_at").desc(nulls_last=True), "-pk")
         .select_related("owner__department", "owner__user")
+        .first()
     )
-    for deal in owners[:5]:
-        owner = deal.owner
-        if owner is not None and owner.is_active and can(owner, "upsell.answer"):
-            if owner.department.kind == DepartmentKind.SALES:
-                return owner
+    owner = deal.owner if deal is not None else None
+    if (
+        owner is not None
+        and owner.is_active
+        and owner.department.kind == DepartmentKind.SALES
+        and can(owner, "upsell.answer")
+    ):
+        return owner
     return None
 
 

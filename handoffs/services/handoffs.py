@@ -20,6 +20,7 @@ deliverable records one ``undeliverable_promise`` discrepancy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import DepartmentKind, Membership
-from accounts.policy import require
+from accounts.policy import can, require
 from collab_hub.changes import apply_changes
 from collab_hub.exceptions import DomainError, IllegalTransition
 from collab_hub.notifications.services import NewEvent, record_event, record_events
@@ -132,14 +133,17 @@ def _people(*members: Membership | None) -> list[Membership]:
 
 
 def _cs_side(handoff: Handoff) -> list[Membership]:
-    """Who acts for CS on a handoff: its CS owner, else CS's managers."""
-    if handoff.cs_owner is not None:
+    """Who acts for CS on a handoff: its CS owner, else (none, or one who left) CS's
+    managers."""
+    if handoff.cs_owner is not None and handoff.cs_owner.is_active:
         return [handoff.cs_owner]
     return managers_of(handoff.organization_id, DepartmentKind.CS)
 
 
 def _sales_side(handoff: Handoff) -> list[Membership]:
-    if handoff.sales_owner is not None:
+    """Who answers for sales on a handoff: its sales owner, else (none, or one who left) the
+    sales managers."""
+    if handoff.sales_owner is not None and handoff.sales_owner.is_active:
         return [handoff.sales_owner]
     return managers_of(handoff.organization_id, DepartmentKind.SALES)
 
@@ -419,9 +423,15 @@ def remove_checklist_item(*, by: Membership, item: ChecklistItem) -> None:
 # --- Submit, return, accept, onboarding, live ----------------------------------------------
 
 
-def missing_for_submit(handoff: Handoff) -> list[dict[str, Any]]:
+def missing_for_submit(
+    handoff: Handoff, *, promises: Iterable[Promise] | None = None
+) -> list[dict[str, Any]]:
     """What stops the handoff from being submitted: one ``{"code", "message"}`` (plus the
-    ids it is about) per gap, in the order the page shows them; empty when complete."""
+    ids it is about) per gap, in the order the page shows them; empty when complete.
+
+    A list of handoffs asks without a query per row: ``stakeholders`` and ``checklist``
+    prefetched are read from the prefetch, and ``promises`` (the deal's, oldest first) may
+    be passed in."""
     missing: list[dict[str, Any]] = []
     labels = {
         "customer_goals": _("Describe the customer's goals."),
@@ -431,13 +441,13 @@ def missing_for_submit(handoff: Handoff) -> list[dict[str, Any]]:
     for field in REQUIRED_FIELDS:
         if not getattr(handoff, field).strip():
             missing.append({"code": field, "message": labels[field]})
-    if not Stakeholder.objects.filter(handoff_id=handoff.pk).exists():
+    if not handoff.stakeholders.exists():
         missing.append(
             {"code": "stakeholders", "message": _("Name at least one stakeholder with a role.")}
         )
     if handoff.cs_owner_id is None:
         missing.append({"code": "cs_owner", "message": _("The handoff has no CS owner.")})
-    undone = list(ChecklistItem.objects.filter(handoff_id=handoff.pk, required=True, done_at=None))
+    undone = [item for item in handoff.checklist.all() if item.required and item.done_at is None]
     for item in undone:
         missing.append(
             {
@@ -446,7 +456,9 @@ def missing_for_submit(handoff: Handoff) -> list[dict[str, Any]]:
                 "item": item.pk,
             }
         )
-    for promise in promises_of(handoff).filter(status=PromiseStatus.PENDING):
+    for promise in promises_of(handoff) if promises is None else promises:
+        if promise.status != PromiseStatus.PENDING:
+            continue
         missing.append(
             {
                 "code": "promise_pending",
@@ -759,8 +771,6 @@ def resolve_discrepancy(
     (``handoffs.review`` or ``handoffs.answer``); the other side is told."""
     if not isinstance(resolved, bool):
         raise DomainError(_("Say resolved or not."), code="invalid_resolved", field="resolved")
-    from accounts.policy import can
-
     if not (can(by, "handoffs.review", discrepancy) or can(by, "handoffs.answer", discrepancy)):
         require(by, "handoffs.review", discrepancy)
     discrepancy = (

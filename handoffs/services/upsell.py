@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from collab_hub.notifications.services import NewEvent, record_event, record_eve
 from handoffs.models import (
     PERCENT_MAX,
     PERCENT_MIN,
+    RESPONSE_DAYS_MIN,
     Confidence,
     HandoffSettings,
     UpsellKind,
@@ -160,8 +161,9 @@ def accept_signal(
     """Sales takes the opportunity: an expansion deal (source ``cs``, owned by ``by``) is
     opened at the company with the signal's estimated value (or ``value``), linked to the
     signal, with the CS share of its credit (``cs_credit_percent``, default the
-    organization's). Only an open signal (409 ``upsell_<status>``). Policy
-    ``upsell.answer``; the CS member who raised it is told."""
+    organization's; 0–100, 400 ``invalid_cs_credit_percent``; ``value`` from 0 to
+    ``REVENUE_MAX``, 400 ``invalid_value``). Only an open signal (409 ``upsell_<status>``).
+    Policy ``upsell.answer``; the CS member who raised it is told."""
     require(by, "upsell.answer", signal)
     signal = _lock(signal)
     if signal.status != UpsellStatus.OPEN:
@@ -172,7 +174,11 @@ def accept_signal(
         if cs_credit_percent in (None, "")
         else clean_percent(cs_credit_percent)
     )
-    deal_value = signal.estimated_value if value in (None, "") else value
+    # Bounded here: the deal's column holds at most REVENUE_MAX (a larger value would fail
+    # in the database, not as a 400).
+    deal_value = (
+        signal.estimated_value if value in (None, "") else _amount(value, "value", high=REVENUE_MAX)
+    )
     deal = open_deal(
         by=by,
         company=signal.company,
@@ -260,13 +266,33 @@ def set_credit_split(
 
 
 def _unanswered(now: datetime) -> QuerySet[UpsellSignal]:
-    """Open signals, not reported yet, older than the shortest answer window anyone has
-    (each organization's own window is checked against its settings)."""
-    return UpsellSignal.objects.filter(
+    """Open signals not reported yet, each past its own organization's answer window
+    (``upsell_response_days``; the default for an organization without settings). One
+    query finds the organizations with open signals, one reads their windows; the signals
+    are then filtered in SQL, one condition per distinct window, so an organization with a
+    long window never holds back another's due signals."""
+    waiting = UpsellSignal.objects.filter(
         status=UpsellStatus.OPEN,
         overdue_notified_at__isnull=True,
-        created_at__lt=now - timedelta(days=1),
+        created_at__lt=now - timedelta(days=RESPONSE_DAYS_MIN),
     )
+    organizations = set(waiting.order_by().values_list("organization_id", flat=True).distinct())
+    if not organizations:
+        return waiting.none()
+    windows = dict(
+        HandoffSettings.objects.filter(organization_id__in=organizations).values_list(
+            "organization_id", "upsell_response_days"
+        )
+    )
+    default_days = HandoffSettings._meta.get_field("upsell_response_days").default
+    by_window: dict[int, list[int]] = {}
+    for organization_id in sorted(organizations):
+        days = windows.get(organization_id, default_days)
+        by_window.setdefault(days, []).append(organization_id)
+    due = Q()
+    for days, organization_ids in by_window.items():
+        due |= Q(organization_id__in=organization_ids, created_at__lt=now - timedelta(days=days))
+    return waiting.filter(due)
 
 
 def flag_unanswered_signals(*, now: datetime | None = None) -> int:
@@ -276,25 +302,12 @@ def flag_unanswered_signals(*, now: datetime | None = None) -> int:
     ``SKIP LOCKED`` and one UPDATE, so overlapping runs never notify twice."""
     now = now or timezone.now()
     with transaction.atomic():
-        candidates = list(
+        due = list(
             _unanswered(now)
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("organization", "company")
-            .order_by("created_at", "pk")[: OVERDUE_BATCH * 4]
+            .order_by("created_at", "pk")[:OVERDUE_BATCH]
         )
-        days = {
-            row.organization_id: row.upsell_response_days
-            for row in HandoffSettings.objects.filter(
-                organization_id__in={signal.organization_id for signal in candidates}
-            )
-        }
-        default_days = HandoffSettings._meta.get_field("upsell_response_days").default
-        due = [
-            signal
-            for signal in candidates
-            if signal.created_at
-            < now - timedelta(days=days.get(signal.organization_id, default_days))
-        ][:OVERDUE_BATCH]
         if not due:
             return 0
         UpsellSignal.objects.filter(pk__in=[s.pk for s in due]).update(

@@ -588,7 +588,7 @@ def win_deal(*, by: Membership, deal: Deal, note: str = "") -> Deal:
     deal = _lock(deal)
     previous = _close(deal, DealStage.WON, by=by, note=note)
     deal.save()
-    # The handoff flow (issue: sales ↔ CS) opens the won deal's Handoff here.
+    # Subscribers of deal.won run in this transaction (the handoffs flow opens the handoff).
     record_event(
         organization=deal.organization,
         actor=by,

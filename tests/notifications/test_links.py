@@ -32,10 +32,13 @@ from tests.factories import (
     CompanyFactory,
     ContactFactory,
     ContentRequestFactory,
+    CustomerAccountFactory,
     DealFactory,
     DemandFactory,
     DepartmentFactory,
+    DiscrepancyFactory,
     FeatureRequestFactory,
+    HandoffFactory,
     ImportBatchFactory,
     InvitationFactory,
     LeadFactory,
@@ -44,6 +47,7 @@ from tests.factories import (
     QualityComplaintFactory,
     ScoringRuleFactory,
     TierFactory,
+    UpsellSignalFactory,
     member_of,
 )
 from tests.scratch_app.models import Note
@@ -81,6 +85,10 @@ TARGETS: dict[str, Maker] = {
     "feature": lambda org: FeatureRequestFactory(organization=org),
     "demand": lambda org: DemandFactory(organization=org),
     "promise": lambda org: PromiseFactory(organization=org),
+    "handoff": lambda org: HandoffFactory(organization=org),
+    "discrepancy": lambda org: DiscrepancyFactory(organization=org),
+    "upsell": lambda org: UpsellSignalFactory(organization=org),
+    "account": lambda org: CustomerAccountFactory(organization=org),
     # A comment is posted on a record: a lead here.
     "comment": lambda org: LeadFactory(organization=org),
     # The plug-in app of the test settings (tests/scratch_app).
