@@ -120,7 +120,7 @@ lint: install ## ruff, no missing migrations, import contracts, mypy (vs its bas
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 	$(BIN)/lint-imports
-	$(BIN)/mypy collab_hub accounts leads roadmap handoffs | $(BIN)/mypy-baseline filter --sort-baseline
+	$(BIN)/mypy collab_hub accounts leads roadmap handoffs feedback | $(BIN)/mypy-baseline filter --sort-baseline
 	$(BIN)/djlint --lint templates tests/scratch_app/templates
 
 translations: install ## Extract new strings into locale/pl/LC_MESSAGES/django.po (then translate them)

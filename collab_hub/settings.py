@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "leads",
     "roadmap",
     "handoffs",
+    "feedback",
     "collab_hub.notifications",
     "collab_hub.dashboard",
 ]
@@ -179,6 +180,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "flag-overdue-handoffs": {"task": "handoffs.tasks.flag_overdue_handoffs", "schedule": 900.0},
     # Hourly: upsell signals sales left open past the answer window (days long) are reported
     # once to the sales managers.
+    # Every 5 minutes: feedback rounds open when their start comes, get their one reminder
+    # before closing and close when their end comes (each exactly once).
+    "advance-feedback-rounds": {"task": "feedback.tasks.advance_rounds", "schedule": 300.0},
+    # Hourly: open action items past their due date are reported once to their owners.
+    "flag-overdue-action-items": {
+        "task": "feedback.tasks.flag_overdue_action_items",
+        "schedule": 3600.0,
+    },
     "flag-unanswered-upsell-signals": {
         "task": "handoffs.tasks.flag_unanswered_signals",
         "schedule": 3600.0,
@@ -368,6 +377,8 @@ SPECTACULAR_SETTINGS = {
         "UpsellKindEnum": "handoffs.models.UpsellKind",
         "UpsellStatusEnum": "handoffs.models.UpsellStatus",
         "ConfidenceEnum": "handoffs.models.Confidence",
+        "RoundStatusEnum": "feedback.models.RoundStatus",
+        "ActionStatusEnum": "feedback.models.ActionStatus",
         "HealthBandEnum": "handoffs.models.HealthBand",
     },
     "POSTPROCESSING_HOOKS": [

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("roadmap.urls")),
     path("", include("handoffs.urls")),
+    path("", include("feedback.urls")),
     path("notifications/", include("collab_hub.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -494,3 +494,74 @@ class HealthChangeFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     account = _same_org(CustomerAccountFactory)
     score = 65
+
+
+# --- Feedback (cross-department) ----------------------------------------------------------------
+
+from feedback import models as feedback_models  # noqa: E402
+
+
+@register
+class FeedbackRoundFactory(factory.django.DjangoModelFactory):
+    """A draft round of the organization's sales and marketing departments (created if
+    missing), open for a week from now."""
+
+    class Meta:
+        model = feedback_models.FeedbackRound
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Round {n}")
+    opens_at = factory.LazyFunction(timezone.now)
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+    @factory.post_generation
+    def departments(self, create, extracted, **kwargs):
+        if not create:
+            return
+        chosen = extracted or [
+            Department.objects.filter(organization=self.organization, kind=kind).first()
+            or DepartmentFactory(organization=self.organization, kind=kind)
+            for kind in (DepartmentKind.SALES, DepartmentKind.MARKETING)
+        ]
+        self.departments.set(chosen)
+
+
+@register
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = feedback_models.Participant
+
+    organization = factory.SubFactory(OrganizationFactory)
+    round = _same_org(FeedbackRoundFactory)
+    membership = factory.LazyAttribute(lambda o: member_of(o.organization, DepartmentKind.SALES))
+    department = factory.LazyAttribute(lambda o: o.membership.department)
+
+
+@register
+class FeedbackResponseFactory(factory.django.DjangoModelFactory):
+    """One anonymous rating between the round's first two departments."""
+
+    class Meta:
+        model = feedback_models.FeedbackResponse
+
+    organization = factory.SubFactory(OrganizationFactory)
+    round = _same_org(FeedbackRoundFactory)
+    from_department = factory.LazyAttribute(lambda o: o.round.departments.order_by("pk")[0])
+    to_department = factory.LazyAttribute(lambda o: o.round.departments.order_by("pk")[1])
+    collaboration = 4
+    responsiveness = 3
+    quality = 4
+    respondent_key = factory.Sequence(lambda n: f"{n:064x}")
+
+
+@register
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = feedback_models.ActionItem
+
+    organization = factory.SubFactory(OrganizationFactory)
+    round = _same_org(FeedbackRoundFactory)
+    from_department = factory.LazyAttribute(lambda o: o.round.departments.order_by("pk")[0])
+    to_department = factory.LazyAttribute(lambda o: o.round.departments.order_by("pk")[1])
+    title = factory.Sequence(lambda n: f"Weekly pipeline review {n}")

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Department, Invitation, Membership, Organization
 from collab_hub.tenancy import SESSION_KEY, TenantModel
+from feedback.models import ActionItem, FeedbackRound
 from handoffs.models import (
     ChecklistItem,
     Discrepancy,
@@ -478,6 +479,25 @@ page_object("handoffs:discrepancy_resolve", Discrepancy)
 for _name in ("upsell_detail", "upsell_accept", "upsell_dismiss", "upsell_credit"):
     page_object(f"handoffs:{_name}", UpsellSignal)
 page_object("handoffs:health_set", Company)
+for _name in (
+    "round_detail",
+    "round_edit",
+    "round_open",
+    "round_close",
+    "round_answer",
+    "round_results",
+    "action_item_create",
+):
+    page_object(f"feedback:{_name}", FeedbackRound)
+page_object(
+    "feedback:department_view",
+    FeedbackRound,
+    lambda feedback_round: {
+        "pk": feedback_round.pk,
+        "department_pk": feedback_round.departments.order_by("pk")[0].pk,
+    },
+)
+page_object("feedback:action_item_detail", ActionItem)
 page_object("handoffs:cs_owner_set", Company)
 page_object(
     "comments",

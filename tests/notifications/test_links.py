@@ -26,6 +26,7 @@ from collab_hub.notifications.tasks import deliver_event
 from leads.models import LeadStatus
 from leads.services import lifecycle, quality
 from tests.factories import (
+    ActionItemFactory,
     ApiKeyFactory,
     CampaignFactory,
     CollateralFactory,
@@ -38,6 +39,7 @@ from tests.factories import (
     DepartmentFactory,
     DiscrepancyFactory,
     FeatureRequestFactory,
+    FeedbackRoundFactory,
     HandoffFactory,
     ImportBatchFactory,
     InvitationFactory,
@@ -89,6 +91,8 @@ TARGETS: dict[str, Maker] = {
     "discrepancy": lambda org: DiscrepancyFactory(organization=org),
     "upsell": lambda org: UpsellSignalFactory(organization=org),
     "account": lambda org: CustomerAccountFactory(organization=org),
+    "round": lambda org: FeedbackRoundFactory(organization=org),
+    "action_item": lambda org: ActionItemFactory(organization=org),
     # A comment is posted on a record: a lead here.
     "comment": lambda org: LeadFactory(organization=org),
     # The plug-in app of the test settings (tests/scratch_app).

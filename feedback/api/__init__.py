@@ -1,0 +1,4 @@
+"""Cross-department feedback's API (DESIGN §4), mounted by ``FeedbackConfig``."""
+
+ROUTES: list = []
+URLS: list = []

@@ -1,0 +1,1 @@
+"""Browser pages of cross-department feedback (thin: forms, services, selectors)."""
