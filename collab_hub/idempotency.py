@@ -365,6 +365,10 @@ def honour_key(view: Any, request: Any) -> None:
     """
     if request.method != "POST" or getattr(view, "membership", None) is None:
         return
+    # A viewset may opt out (``honours_idempotency_key = False``) where keeping a record of
+    # the request would itself be a leak (anonymous feedback answers, naturally idempotent).
+    if not getattr(view, "honours_idempotency_key", True):
+        return
     raw = request.headers.get(HEADER)
     key = parse_key(raw)
     if key is None:
@@ -447,7 +451,12 @@ def _idempotent_operations(generator: Any) -> set[str] | None:
     paths = set()
     for path, _regex, method, callback in endpoints:
         view_class = getattr(callback, "cls", None)
-        if method == "POST" and view_class and issubclass(view_class, TenantViewSet):
+        if (
+            method == "POST"
+            and view_class
+            and issubclass(view_class, TenantViewSet)
+            and getattr(view_class, "honours_idempotency_key", True)
+        ):
             paths.add(_PLACEHOLDER.sub("{}", path))
     return paths
 

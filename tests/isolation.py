@@ -237,6 +237,7 @@ api_url_object(
     lambda stakeholder: {"pk": stakeholder.handoff_id, "stakeholder": stakeholder.pk},
 )
 api_url_object("api-company-health", Company)
+api_url_object("api-feedback-round-responses", FeedbackRound)
 api_url_object("api-company-cs-owner", Company)
 
 

@@ -103,7 +103,7 @@ def test_the_main_lists_offer_sync():
     main = {
         "leads", "deals", "companies", "contacts", "campaigns", "collateral",
         "content-requests", "tiers", "scoring-rules", "handoffs", "discrepancies",
-        "upsell-signals",
+        "upsell-signals", "feedback-rounds", "action-items",
     }  # fmt: skip
     without = [
         p for p, viewset in ROUTES if p in main and not has_sync_field(viewset.queryset.model)

@@ -182,17 +182,28 @@ def survey_scores(
 ) -> dict[tuple[int, int], tuple[Decimal, int]]:
     """Per (rater, rated) department pair over ``rounds``: the mean overall rating (1–5) of
     the cells shown (above each round's minimum) and how many responses it rests on. For
-    the collaboration-health index."""
+    the collaboration-health index. One query, whatever the number of rounds."""
     totals: dict[tuple[int, int], tuple[Decimal, int]] = {}
-    for feedback_round in rounds:
-        for pair, row in _figures(feedback_round).items():
-            count = int(row["count"])
-            if count < feedback_round.min_responses:
-                continue
-            values = [_average(row[name]) for name in RATINGS]
-            overall = sum(value for value in values if value is not None) / Decimal(3)
-            weighted, n = totals.get(pair, (Decimal(0), 0))
-            totals[pair] = (weighted + overall * count, n + count)
+    if not rounds:
+        return {}
+    floors = {feedback_round.pk: feedback_round.min_responses for feedback_round in rounds}
+    # One GROUP BY over every round (not one query per round).
+    grouped = (
+        FeedbackResponse.objects.filter(organization_id=organization_id, round__in=list(floors))
+        .values("round", "from_department", "to_department")
+        .annotate(count=Count("pk"), **{name: Avg(name) for name in RATINGS})
+        .order_by()
+    )
+    for found in grouped:
+        row: dict[str, Any] = dict(found)
+        pair = (row["from_department"], row["to_department"])
+        count = int(row["count"])
+        if count < floors[row["round"]]:
+            continue
+        values = [_average(row[name]) for name in RATINGS]
+        overall = sum(value for value in values if value is not None) / Decimal(3)
+        weighted, n = totals.get(pair, (Decimal(0), 0))
+        totals[pair] = (weighted + overall * count, n + count)
     return {
         pair: ((weighted / n).quantize(TWO_PLACES, ROUND_HALF_UP), n)
         for pair, (weighted, n) in totals.items()

@@ -32,12 +32,37 @@ from feedback.models import (
 COMMENT_MAX = 2000
 
 
-def respondent_key(feedback_round: FeedbackRound | int, membership: Membership | int) -> str:
-    """HMAC-SHA256(SECRET_KEY, "feedback-response:<round>:<membership>") in hex."""
+def _key_under(
+    secret: str, feedback_round: FeedbackRound | int, membership: Membership | int
+) -> str:
     round_id = feedback_round if isinstance(feedback_round, int) else feedback_round.pk
     member_id = membership if isinstance(membership, int) else membership.pk
     message = f"feedback-response:{round_id}:{member_id}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def respondent_key(feedback_round: FeedbackRound | int, membership: Membership | int) -> str:
+    """HMAC-SHA256(SECRET_KEY, "feedback-response:<round>:<membership>") in hex."""
+    return _key_under(settings.SECRET_KEY, feedback_round, membership)
+
+
+def _earlier_keys(feedback_round: FeedbackRound | int, membership: Membership | int) -> list[str]:
+    """The member's keys under ``SECRET_KEY_FALLBACKS`` (a rotated secret)."""
+    fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", None) or []
+    return [_key_under(secret, feedback_round, membership) for secret in fallbacks]
+
+
+def _rekey(feedback_round: FeedbackRound, membership: Membership, key: str) -> None:
+    """Move the member's answers made under a rotated ``SECRET_KEY`` to the current key:
+    otherwise, after a rotation, the member would no longer find them and a new answer
+    would count twice (and could lift a cell over the anonymity floor alone)."""
+    earlier = _earlier_keys(feedback_round, membership)
+    if not earlier:
+        return
+    current = FeedbackResponse.objects.filter(round=feedback_round, respondent_key=key)
+    FeedbackResponse.objects.filter(round=feedback_round, respondent_key__in=earlier).exclude(
+        to_department__in=current.values("to_department")
+    ).update(respondent_key=key)
 
 
 def participation(feedback_round: FeedbackRound, membership: Membership) -> Participant | None:
@@ -51,9 +76,11 @@ def participation(feedback_round: FeedbackRound, membership: Membership) -> Part
 def own_responses(
     feedback_round: FeedbackRound, membership: Membership
 ) -> QuerySet[FeedbackResponse]:
-    """The member's own answers in the round (to show and edit them), by department."""
+    """The member's own answers in the round (to show and edit them), by department —
+    also those made before ``SECRET_KEY`` was rotated (under ``SECRET_KEY_FALLBACKS``)."""
+    keys = [respondent_key(feedback_round, membership), *_earlier_keys(feedback_round, membership)]
     return FeedbackResponse.objects.filter(
-        round=feedback_round, respondent_key=respondent_key(feedback_round, membership)
+        round=feedback_round, respondent_key__in=keys
     ).select_related("to_department")
 
 
@@ -131,6 +158,7 @@ def answer(
             field="comment",
         )
     key = respondent_key(feedback_round, by)
+    _rekey(feedback_round, by, key)
     response, _created = FeedbackResponse.objects.update_or_create(
         round=feedback_round,
         respondent_key=key,

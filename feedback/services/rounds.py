@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -348,6 +348,27 @@ def reminder_due_at(feedback_round: FeedbackRound) -> datetime:
     return feedback_round.closes_at - min(REMIND_BEFORE, length / 2)
 
 
+def _reminders_due(now: datetime) -> QuerySet[FeedbackRound]:
+    """Open rounds still to be reminded whose ``reminder_due_at`` has come, in SQL: the
+    claim's batch must hold only due rounds (rounds not due yet would take its places, and
+    their row locks would hold up answers), so ``closes_at - now <= REMIND_BEFORE`` and
+    ``closes_at - now <= now - opens_at`` (past halfway)."""
+    moment = Value(now, output_field=DateTimeField())
+    return (
+        FeedbackRound.objects.filter(
+            status=RoundStatus.OPEN,
+            reminded_at__isnull=True,
+            closes_at__gt=now,
+            closes_at__lte=now + REMIND_BEFORE,
+        )
+        .alias(
+            left=ExpressionWrapper(F("closes_at") - moment, output_field=DurationField()),
+            elapsed=ExpressionWrapper(moment - F("opens_at"), output_field=DurationField()),
+        )
+        .filter(left__lte=F("elapsed"))
+    )
+
+
 def send_due_reminders(*, now: datetime | None = None) -> int:
     """Once per open round, when ``reminder_due_at`` has come: one ``round.reminder`` to the
     participants who have not rated every other department (their ``reminded`` flag set).
@@ -355,11 +376,7 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     with transaction.atomic():
-        rounds = _claim(
-            FeedbackRound.objects.filter(
-                status=RoundStatus.OPEN, reminded_at__isnull=True, closes_at__gt=now
-            )
-        )
+        rounds = _claim(_reminders_due(now))
         for feedback_round in rounds:
             if reminder_due_at(feedback_round) > now:
                 continue

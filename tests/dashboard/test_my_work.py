@@ -221,11 +221,15 @@ def test_nothing_to_do_says_so_and_links_the_kinds_that_are_clear(browser_for, b
     assert "You are up to date" in html
     assert 'href="/leads/queue/"' in html and 'href="/deals/?owner=me"' in html
 
-    # A department no app gives work to (customer success has the handoffs to accept).
+    # A department no flow gives work to (customer success has the handoffs to accept):
+    # only the feedback's kinds, which every member has (rounds to answer, action items).
     loner = member_of(org, DepartmentKind.OTHER, Role.MEMBER)
     html = _home(browser_for, loner)
     assert "Nothing needs you right now" in html
-    assert "one of your deadlines comes up" in html
+    assert [kind.name for kind in my_work(loner).clear] == [
+        "feedback.rounds_to_answer",
+        "feedback.action_items",
+    ]
 
 
 def test_each_kind_counts_everything_and_the_list_shows_the_most_urgent(bob):
@@ -255,12 +259,13 @@ def test_home_query_count_does_not_grow_with_the_work(
 
     client = browser_for(alice)
     add_work(3)
-    # The roadmap's providers (product's and sales' promises, new requests) and the
-    # handoffs' five (to accept, returned, to submit, upsell signals, surprises) included.
-    with django_assert_max_num_queries(23) as few:
+    # The roadmap's providers (product's and sales' promises, new requests), the handoffs'
+    # five (to accept, returned, to submit, upsell signals, surprises) and the feedback's two
+    # (rounds to answer, action items) included.
+    with django_assert_max_num_queries(25) as few:
         assert client.get(reverse("home")).status_code == 200
     add_work(27)
-    with django_assert_max_num_queries(23) as many:
+    with django_assert_max_num_queries(25) as many:
         assert client.get(reverse("home")).status_code == 200
     # One query per provider, whatever the number of rows.
     assert len(many.captured_queries) == len(few.captured_queries)
