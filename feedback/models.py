@@ -9,7 +9,10 @@ when a manager opens it or when its ``opens_at`` comes (the beat job), and close
 its primary key is a random UUID (no order to correlate with anything), and the only link
 to its author is ``respondent_key``, an HMAC of the round and the membership under the
 installation's ``SECRET_KEY`` — the app can find *your own* responses to let you edit them,
-but nothing in the database alone says whose a response is. Who has answered is tracked
+but no column says whose a response is, and nothing the product shows (pages, API, admin,
+exports, events, notifications) links the two. Someone with raw access to the database
+server is another matter: its internals (PostgreSQL's transaction ids of the rows written
+together, logs) are outside what the app can hide. Who has answered is tracked
 apart from the responses (``Participant.completed``, a flag with no time). Cells of the
 results with fewer responses than the round's minimum show no figures and no comments.
 """
