@@ -242,6 +242,31 @@ def tenant_object_or_404(
     return get_object_or_404(scoped(request, source), pk=pk)
 
 
+def require_page(request: TenantRequest, action: str, obj: Any = None) -> None:
+    """A page's policy check: ``PermissionDenied`` (the 403 page) unless the page's member
+    may take ``action`` (on ``obj``). Look the record up with ``tenant_object_or_404``
+    first, so another organization's record is a 404, not a 403."""
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.policy import can
+
+    if not can(request.membership, action, obj):
+        raise PermissionDenied
+
+
+def next_url(request: TenantRequest, default: str) -> str:
+    """Where a form posted from another page returns: its ``next`` field when it names
+    this site, else ``default``."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    candidate = request.POST.get("next", "")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return str(candidate)
+    return default
+
+
 class TenantFormMixin:
     """For browser forms: every choice of tenant rows is scoped to what the member may see.
 

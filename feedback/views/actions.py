@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Department
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import TenantRequest, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, require_page, tenant_object_or_404, tenant_view
 from feedback.forms.actions import ActionItemForm, BoardFilterForm, StatusForm
 from feedback.models import ActionItem, ActionStatus, FeedbackRound
 from feedback.services import actions as services
@@ -31,11 +31,6 @@ from feedback.services import actions as services
 # Items per column the board shows.
 COLUMN_SIZE = 100
 COLUMNS = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE)
-
-
-def _require(request: TenantRequest, action: str, obj: Any = None) -> None:
-    if not can(request.membership, action, obj):
-        raise PermissionDenied
 
 
 def _items() -> Any:
@@ -48,7 +43,7 @@ def _items() -> Any:
 def action_board(request: TenantRequest) -> HttpResponse:
     """Every action item in columns by status (dropped ones collapsed), the soonest due
     first; filters by round, department (either side of the pair) and "mine"."""
-    _require(request, "feedback.view")
+    require_page(request, "feedback.view")
     membership = request.membership
     form = BoardFilterForm(request.GET or None, membership=membership)
     filters = form.filters() if request.GET else {}
@@ -87,7 +82,7 @@ def action_item_create(request: TenantRequest, pk: int) -> HttpResponse:
     """An action item for one department pair of a round (``?from=&to=``, from the
     results' cell): title, description, owner, due date."""
     feedback_round = tenant_object_or_404(request, FeedbackRound, pk)
-    _require(request, "feedback.manage", feedback_round)
+    require_page(request, "feedback.manage", feedback_round)
     membership = request.membership
     source = request.POST if request.method == "POST" else request.GET
     from_department = _department(feedback_round, source.get("from"))
@@ -127,7 +122,7 @@ def action_item_detail(request: TenantRequest, pk: int) -> HttpResponse:
     the form), its owner moves its status (POST ``status``); the discussion below."""
     item = tenant_object_or_404(request, _items(), pk)
     membership = request.membership
-    _require(request, "feedback.view", item)
+    require_page(request, "feedback.view", item)
     may_manage = can(membership, "feedback.manage", item)
     is_owner = item.owner_id == membership.pk
     initial = {

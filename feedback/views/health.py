@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
 
-from accounts.policy import can
-from collab_hub.tenancy import TenantRequest, tenant_view
+from collab_hub.tenancy import TenantRequest, require_page, tenant_view
 from feedback.forms.health import HealthPeriodForm
 from feedback.selectors import health
 from leads.selectors.reports import default_range
@@ -40,8 +38,7 @@ def collaboration_health(request: TenantRequest) -> HttpResponse:
     """One card per department pair (health with its band, the survey and operational
     halves, every signal with its raw value, score and formula) and the health by month of
     every pair as a line chart."""
-    if not can(request.membership, "feedback.results"):
-        raise PermissionDenied
+    require_page(request, "feedback.results")
     form, start, end = _period(request)
     report = health.collaboration_health(request.organization.pk, start, end)
     labels = [date_format(month, "YEAR_MONTH_FORMAT") for month in report.months]

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Membership
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import TenantRequest, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, require_page, tenant_object_or_404, tenant_view
 from feedback.forms.rounds import AnswerForm, RoundForm
 from feedback.models import RATING_MIN, RATINGS, FeedbackRound, Participant, RoundStatus
 from feedback.selectors import results as results_selectors
@@ -42,11 +42,6 @@ from feedback.services import rounds as round_services
 # Closed rounds the list shows (the newest first).
 CLOSED_SHOWN = 50
 R = RoundStatus
-
-
-def _require(request: TenantRequest, action: str, obj: Any = None) -> None:
-    if not can(request.membership, action, obj):
-        raise PermissionDenied
 
 
 def _round(request: TenantRequest, pk: int) -> FeedbackRound:
@@ -74,7 +69,7 @@ def _with_progress(qs: QuerySet[FeedbackRound], membership: Membership) -> Query
 def round_list(request: TenantRequest) -> HttpResponse:
     """Open rounds first (with "Answer now" or "Answered ✓" for participants), then drafts
     (managers only), then the last closed rounds with a link to their results."""
-    _require(request, "feedback.view")
+    require_page(request, "feedback.view")
     membership = request.membership
     may_manage = can(membership, "feedback.manage")
     rounds = _with_progress(FeedbackRound.objects.visible_to(membership), membership)
@@ -97,7 +92,7 @@ def round_list(request: TenantRequest) -> HttpResponse:
 @tenant_view
 def round_create(request: TenantRequest) -> HttpResponse:
     """A new draft round: name, dates, departments, anonymous (on by default), minimum."""
-    _require(request, "feedback.manage")
+    require_page(request, "feedback.manage")
     membership = request.membership
     form = RoundForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():
@@ -121,7 +116,7 @@ def round_edit(request: TenantRequest, pk: int) -> HttpResponse:
     """Change a draft round; an open one only its name and closing time; a closed one not at
     all (a message on the round's page)."""
     feedback_round = _round(request, pk)
-    _require(request, "feedback.manage", feedback_round)
+    require_page(request, "feedback.manage", feedback_round)
     if feedback_round.status == R.CLOSED:
         messages.error(request, _("The round is closed: it can no longer change."))
         return redirect(feedback_round.get_absolute_url())
@@ -164,7 +159,7 @@ def round_edit(request: TenantRequest, pk: int) -> HttpResponse:
 def round_open(request: TenantRequest, pk: int) -> HttpResponse:
     """Open a draft now: everyone in its departments becomes a participant and is told."""
     feedback_round = _round(request, pk)
-    _require(request, "feedback.manage", feedback_round)
+    require_page(request, "feedback.manage", feedback_round)
     try:
         round_services.open_round(by=request.membership, feedback_round=feedback_round)
     except DomainError as error:
@@ -179,7 +174,7 @@ def round_open(request: TenantRequest, pk: int) -> HttpResponse:
 def round_close(request: TenantRequest, pk: int) -> HttpResponse:
     """Close an open round now (the page asks to confirm first)."""
     feedback_round = _round(request, pk)
-    _require(request, "feedback.manage", feedback_round)
+    require_page(request, "feedback.manage", feedback_round)
     try:
         round_services.close_round(by=request.membership, feedback_round=feedback_round)
     except DomainError as error:
@@ -206,7 +201,7 @@ def round_detail(request: TenantRequest, pk: int) -> HttpResponse:
     the member's role allows in its status."""
     feedback_round = _round(request, pk)
     membership = request.membership
-    _require(request, "feedback.view", feedback_round)
+    require_page(request, "feedback.view", feedback_round)
     may_manage = can(membership, "feedback.manage", feedback_round)
     if feedback_round.status == R.DRAFT and not may_manage:
         raise PermissionDenied
@@ -261,7 +256,7 @@ def round_answer(request: TenantRequest, pk: int) -> HttpResponse:
     participants of an open round (others: 403); a draft or closed round says so."""
     feedback_round = _round(request, pk)
     membership = request.membership
-    _require(request, "feedback.view", feedback_round)
+    require_page(request, "feedback.view", feedback_round)
     if feedback_round.status != R.OPEN:
         context = {
             "round": feedback_round,
@@ -382,7 +377,7 @@ def _shown(cell: Cell) -> ShownCell:
 def _results_context(request: TenantRequest, pk: int) -> dict[str, Any]:
     feedback_round = _round(request, pk)
     membership = request.membership
-    _require(request, "feedback.view", feedback_round)
+    require_page(request, "feedback.view", feedback_round)
     if not can(membership, "feedback.results", feedback_round) and (
         feedback_round.status != R.CLOSED
     ):

@@ -12,34 +12,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import TenantRequest, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import (
+    TenantRequest,
+    next_url,
+    require_page,
+    tenant_object_or_404,
+    tenant_view,
+)
 from handoffs.forms.accounts import CsOwnerForm, HealthForm
 from handoffs.models import health_band
 from handoffs.selectors import handoffs as selectors
 from handoffs.services import accounts as services
 from leads.models import Company
-
-
-def _require(request: TenantRequest, action: str, obj: Any = None) -> None:
-    if not can(request.membership, action, obj):
-        raise PermissionDenied
-
-
-def _next_url(request: TenantRequest, default: str) -> str:
-    candidate = request.POST.get("next", "")
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _form_page(
@@ -59,7 +48,7 @@ def health_set(request: TenantRequest, pk: int) -> HttpResponse:
     """CS records the customer's health score (0–100) with a note; it joins the history.
     Turning red tells the customer's sales owner and CS owner."""
     company = tenant_object_or_404(request, Company, pk)
-    _require(request, "health.set", company)
+    require_page(request, "health.set", company)
     if request.method != "POST":
         account = selectors.account_of(company)
         initial = {"score": account.health_score} if account else {}
@@ -87,7 +76,7 @@ def health_set(request: TenantRequest, pk: int) -> HttpResponse:
                     _("%(company)s is at risk: a retention demand on the roadmap can help.")
                     % {"company": company.name},
                 )
-            return redirect(_next_url(request, company.get_absolute_url()))
+            return redirect(next_url(request, company.get_absolute_url()))
     return _form_page(request, company, form, "health", status=400)
 
 
@@ -95,7 +84,7 @@ def health_set(request: TenantRequest, pk: int) -> HttpResponse:
 def cs_owner_set(request: TenantRequest, pk: int) -> HttpResponse:
     """A CS manager gives the customer to a CS member; its later handoffs go to them."""
     company = tenant_object_or_404(request, Company, pk)
-    _require(request, "handoffs.assign", company)
+    require_page(request, "handoffs.assign", company)
     if request.method != "POST":
         account = selectors.account_of(company)
         initial = {"cs_owner": account.cs_owner_id} if account else {}
@@ -116,5 +105,5 @@ def cs_owner_set(request: TenantRequest, pk: int) -> HttpResponse:
                 _("%(name)s is now the CS owner of %(company)s.")
                 % {"name": owner.user.display_name if owner else "—", "company": company.name},
             )
-            return redirect(_next_url(request, company.get_absolute_url()))
+            return redirect(next_url(request, company.get_absolute_url()))
     return _form_page(request, company, form, "cs_owner", status=400)

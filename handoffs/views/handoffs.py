@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError
-from collab_hub.tenancy import TenantRequest, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, require_page, tenant_object_or_404, tenant_view
 from handoffs.forms.handoffs import (
     TABS,
     AcceptForm,
@@ -54,11 +54,6 @@ from roadmap.models import Promise
 
 PAGE_SIZE = 50
 S = HandoffStatus
-
-
-def _require(request: TenantRequest, action: str, obj: Any = None) -> None:
-    if not can(request.membership, action, obj):
-        raise PermissionDenied
 
 
 def _first_error(form: Any) -> str:
@@ -99,7 +94,7 @@ def handoff_list(request: TenantRequest) -> HttpResponse:
     """Every handoff the member may see, the most urgent first (overdue submitted ones, then
     the soonest due); tabs "To accept", "Overdue", "Returned to sales", "Mine", "All" and a
     status select; 50 per page. One query for the rows (promise counts as subqueries)."""
-    _require(request, "handoffs.view")
+    require_page(request, "handoffs.view")
     membership = request.membership
     form = InboxFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
@@ -176,7 +171,7 @@ def _render_detail(request: TenantRequest, pk: int, *, status: int = 200) -> Htt
     handoff = selectors.handoff_detail(request.membership, pk)
     if handoff is None:
         raise Http404
-    _require(request, "handoffs.view", handoff)
+    require_page(request, "handoffs.view", handoff)
     allowed = _permissions(request, handoff)
     rows = selectors.promise_rows(handoff)
     context: dict[str, Any] = {
@@ -263,7 +258,7 @@ def handoff_edit(request: TenantRequest, pk: int) -> HttpResponse:
 def handoff_submit(request: TenantRequest, pk: int) -> HttpResponse:
     """Sales hands the package to CS; refused, with what is missing, while incomplete."""
     handoff = _handoff(request, pk)
-    _require(request, "handoffs.submit", handoff)
+    require_page(request, "handoffs.submit", handoff)
     form = SubmitForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -280,7 +275,7 @@ def handoff_submit(request: TenantRequest, pk: int) -> HttpResponse:
 def handoff_return(request: TenantRequest, pk: int) -> HttpResponse:
     """CS returns the handoff to sales with its questions."""
     handoff = _handoff(request, pk)
-    _require(request, "handoffs.review", handoff)
+    require_page(request, "handoffs.review", handoff)
     form = ReturnForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write down your questions for sales."))
@@ -301,7 +296,7 @@ def handoff_return(request: TenantRequest, pk: int) -> HttpResponse:
 def handoff_accept(request: TenantRequest, pk: int) -> HttpResponse:
     """CS accepts the customer; refused until every promise is signed off."""
     handoff = _handoff(request, pk)
-    _require(request, "handoffs.review", handoff)
+    require_page(request, "handoffs.review", handoff)
     form = AcceptForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -315,7 +310,7 @@ def handoff_accept(request: TenantRequest, pk: int) -> HttpResponse:
 
 def _move(request: TenantRequest, pk: int, service: Any, done: str) -> HttpResponse:
     handoff = _handoff(request, pk)
-    _require(request, "handoffs.review", handoff)
+    require_page(request, "handoffs.review", handoff)
     try:
         service(by=request.membership, handoff=handoff)
     except DomainError as error:
@@ -347,7 +342,7 @@ def handoff_go_live(request: TenantRequest, pk: int) -> HttpResponse:
 def stakeholder_add(request: TenantRequest, pk: int) -> HttpResponse:
     """Sales names a contact of the customer with their role."""
     handoff = _handoff(request, pk)
-    _require(request, "handoffs.submit", handoff)
+    require_page(request, "handoffs.submit", handoff)
     form = StakeholderForm(request.POST, membership=request.membership, handoff=handoff)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -376,7 +371,7 @@ def stakeholder_remove(request: TenantRequest, pk: int) -> HttpResponse:
     stakeholder = tenant_object_or_404(
         request, Stakeholder.objects.select_related("handoff", "contact"), pk
     )
-    _require(request, "handoffs.submit", stakeholder)
+    require_page(request, "handoffs.submit", stakeholder)
     try:
         services.remove_stakeholder(by=request.membership, stakeholder=stakeholder)
     except DomainError as error:
@@ -395,7 +390,7 @@ def stakeholder_remove(request: TenantRequest, pk: int) -> HttpResponse:
 @require_POST
 def checklist_add(request: TenantRequest, pk: int) -> HttpResponse:
     handoff = _handoff(request, pk)
-    _require(request, "handoffs.checklist", handoff)
+    require_page(request, "handoffs.checklist", handoff)
     form = ChecklistAddForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -420,7 +415,7 @@ def checklist_item(request: TenantRequest, pk: int) -> HttpResponse:
     """Tick or untick an item. With htmx the item alone is answered (swapped in place);
     without, the handoff page."""
     item = tenant_object_or_404(request, ChecklistItem.objects.select_related("handoff"), pk)
-    _require(request, "handoffs.checklist", item)
+    require_page(request, "handoffs.checklist", item)
     form = ChecklistItemForm(request.POST)
     form.is_valid()
     error = ""
@@ -448,7 +443,7 @@ def checklist_item(request: TenantRequest, pk: int) -> HttpResponse:
 @require_POST
 def checklist_remove(request: TenantRequest, pk: int) -> HttpResponse:
     item = tenant_object_or_404(request, ChecklistItem.objects.select_related("handoff"), pk)
-    _require(request, "handoffs.checklist", item)
+    require_page(request, "handoffs.checklist", item)
     try:
         services.remove_checklist_item(by=request.membership, item=item)
     except DomainError as error:
@@ -470,7 +465,7 @@ def promise_signoff(request: TenantRequest, pk: int, promise_pk: int) -> HttpRes
     promise = tenant_object_or_404(
         request, Promise.objects.select_related("feature_request"), promise_pk
     )
-    _require(request, "handoffs.review", handoff)
+    require_page(request, "handoffs.review", handoff)
     form = SignoffForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -507,7 +502,7 @@ def promise_signoff(request: TenantRequest, pk: int, promise_pk: int) -> HttpRes
 def discrepancy_add(request: TenantRequest, pk: int) -> HttpResponse:
     """CS records a surprise it found in the handoff; sales is told."""
     handoff = _handoff(request, pk)
-    _require(request, "handoffs.review", handoff)
+    require_page(request, "handoffs.review", handoff)
     form = DiscrepancyForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -535,7 +530,7 @@ def _discrepancy(request: TenantRequest, pk: int) -> Discrepancy:
 def discrepancy_answer(request: TenantRequest, pk: int) -> HttpResponse:
     """Sales answers a surprise; the CS member who recorded it is told."""
     discrepancy = _discrepancy(request, pk)
-    _require(request, "handoffs.answer", discrepancy)
+    require_page(request, "handoffs.answer", discrepancy)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write your answer."))

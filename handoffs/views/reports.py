@@ -8,22 +8,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.policy import can
-from collab_hub.tenancy import TenantRequest, tenant_view
+from collab_hub.tenancy import TenantRequest, require_page, tenant_view
 from handoffs.forms.reports import PeriodForm
 from handoffs.selectors import reports
 from leads.selectors.reports import default_range
-
-
-def _require_reports(request: TenantRequest) -> None:
-    if not can(request.membership, "reports.view"):
-        raise PermissionDenied
 
 
 def _period(request: TenantRequest) -> tuple[PeriodForm, date, date]:
@@ -47,7 +40,7 @@ def _render(request: TenantRequest, template: str, context: dict[str, Any]) -> H
 def surprise_report(request: TenantRequest) -> HttpResponse:
     """The surprise rate of the handoffs accepted in the period: overall, per sales owner,
     and its monthly trend as a chart."""
-    _require_reports(request)
+    require_page(request, "reports.view")
     form, start, end = _period(request)
     report = reports.surprise_rate(organization_id=request.organization.pk, start=start, end=end)
     labels = [date_format(row.month, "YEAR_MONTH_FORMAT") for row in report.by_month]
@@ -70,7 +63,7 @@ def upsell_report(request: TenantRequest) -> HttpResponse:
     """The conversion of the upsell signals raised in the period: raised → accepted → won,
     value won, median time to accept, per CS member and per sales owner with the credited
     value, and the funnel as a chart."""
-    _require_reports(request)
+    require_page(request, "reports.view")
     form, start, end = _period(request)
     report = reports.upsell_conversion(
         organization_id=request.organization.pk, start=start, end=end

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.policy import can
 from collab_hub.exceptions import DomainError, IllegalTransition
-from collab_hub.tenancy import TenantRequest, tenant_object_or_404, tenant_view
+from collab_hub.tenancy import TenantRequest, require_page, tenant_object_or_404, tenant_view
 from handoffs.forms.upsell import AcceptForm, CreditForm, DismissForm, SignalForm, UpsellFilterForm
 from handoffs.models import PERCENT_MAX, UpsellSignal, UpsellStatus
 from handoffs.selectors import handoffs as selectors
@@ -32,11 +31,6 @@ from handoffs.services.accounts import settings_for
 from leads.models import Deal, DealStage
 
 PAGE_SIZE = 50
-
-
-def _require(request: TenantRequest, action: str, obj: Any = None) -> None:
-    if not can(request.membership, action, obj):
-        raise PermissionDenied
 
 
 def _page_number(request: TenantRequest) -> int:
@@ -59,7 +53,7 @@ def upsell_list(request: TenantRequest) -> HttpResponse:
     ones; filters by status, kind and "mine"; totals per status above the table (count and
     estimated value); 50 per page. Three queries whatever the number of signals."""
     membership = request.membership
-    _require(request, "handoffs.view")
+    require_page(request, "handoffs.view")
     form = UpsellFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
     mine = bool(filters.get("mine"))
@@ -117,7 +111,7 @@ def upsell_list(request: TenantRequest) -> HttpResponse:
 def upsell_create(request: TenantRequest) -> HttpResponse:
     """CS raises a signal at a customer (``?company=`` preselects it); it is routed to the
     customer's sales owner, else the sales managers, who are told."""
-    _require(request, "upsell.raise")
+    require_page(request, "upsell.raise")
     initial: dict[str, Any] = {}
     if request.GET.get("company", "").isdigit():
         initial["company"] = int(request.GET["company"])
@@ -238,7 +232,7 @@ def upsell_detail(request: TenantRequest, pk: int) -> HttpResponse:
     expansion deal and the credit split (editable by sales); once dismissed the reason; the
     discussion."""
     signal = _signal(request, pk)
-    _require(request, "handoffs.view", signal)
+    require_page(request, "handoffs.view", signal)
     return _render_detail(request, signal)
 
 
@@ -265,7 +259,7 @@ def upsell_accept(request: TenantRequest, pk: int) -> HttpResponse:
     """Sales accepts an open signal: the expansion deal is opened (name, value, close date)
     with the CS share of its credit, and the CS member who raised it is told."""
     signal = _signal(request, pk)
-    _require(request, "upsell.answer", signal)
+    require_page(request, "upsell.answer", signal)
     if request.method != "POST":
         form = AcceptForm(initial=_accept_initial(signal))
         return _answer_page(request, signal, form, "accept")
@@ -300,7 +294,7 @@ def upsell_accept(request: TenantRequest, pk: int) -> HttpResponse:
 def upsell_dismiss(request: TenantRequest, pk: int) -> HttpResponse:
     """Sales dismisses an open signal, saying why; the CS member who raised it is told."""
     signal = _signal(request, pk)
-    _require(request, "upsell.answer", signal)
+    require_page(request, "upsell.answer", signal)
     if request.method != "POST":
         return _answer_page(request, signal, DismissForm(), "dismiss")
     form = DismissForm(request.POST, auto_id="dismiss-%s")
@@ -323,7 +317,7 @@ def upsell_dismiss(request: TenantRequest, pk: int) -> HttpResponse:
 def upsell_credit(request: TenantRequest, pk: int) -> HttpResponse:
     """Sales changes the CS share of an accepted signal's expansion deal."""
     signal = _signal(request, pk)
-    _require(request, "upsell.answer", signal)
+    require_page(request, "upsell.answer", signal)
     if request.method != "POST":
         form = CreditForm(initial={"cs_credit_percent": signal.cs_credit_percent})
         return _answer_page(request, signal, form, "credit")
