@@ -12,6 +12,9 @@ from accounts.models import Department, DepartmentKind, Role
 from feedback.services import rounds as round_services
 from tests.factories import member_of
 
+# The real Celery worker of the tasks tests (each test module names its WORKER_TASK).
+from tests.workers import finished, worker  # noqa: F401
+
 
 @pytest.fixture
 def departments(org) -> dict[str, Department]:

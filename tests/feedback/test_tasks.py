@@ -6,19 +6,14 @@ reported to their owners once."""
 from __future__ import annotations
 
 import threading
-import time
-import uuid
 from datetime import date, timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.conf import settings as django_settings
 from django.db import connection, connections
 from django.utils import timezone
 
 from accounts.models import DepartmentKind, Role
-from collab_hub.celery import app
 from collab_hub.notifications.models import ActivityEvent, Notification
 from feedback import tasks
 from feedback.models import ActionItem, FeedbackRound, Participant, RoundStatus
@@ -26,6 +21,7 @@ from feedback.services import responses as response_services
 from feedback.services import rounds as round_services
 from tests.conftest import skip_or_fail
 from tests.factories import ActionItemFactory, member_of, organization_with_departments
+from tests.workers import wait_until
 
 K = DepartmentKind
 NOTHING = {"opened": 0, "reminded": 0, "closed": 0}
@@ -401,64 +397,7 @@ def test_overlapping_runs_of_the_overdue_job_report_each_item_once():
 
 # --- Through a real worker (PostgreSQL + Redis) ------------------------------------------------
 
-TASK = "feedback.tasks.advance_rounds"
-
-
-def close_worker_connections(**kwargs):
-    # Runs in the worker thread: its database connection must not outlive the test database.
-    connections.close_all()
-
-
-def reset_router():
-    """Re-read task_routes: Celery caches its router once any task has been sent."""
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-
-
-@pytest.fixture
-def worker():
-    """An in-process worker consuming a queue of its own on the Redis broker."""
-    if not django_settings.REDIS_URL:
-        skip_or_fail("needs Redis (REDIS_URL) for a real Celery worker")
-    if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL (DATABASE_URL): the worker's own connection")
-    assert not app.conf.task_always_eager, "tasks must go through the broker"
-    queue = f"test-feedback-{uuid.uuid4().hex}"
-    saved_routes = app.conf.task_routes
-    app.conf.task_routes = {TASK: {"queue": queue}}
-    reset_router()
-    task_postrun.connect(close_worker_connections, weak=False)
-    try:
-        with start_worker(app, perform_ping_check=False, pool="solo", queues=[queue]) as running:
-            yield running
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        app.conf.task_routes = saved_routes
-        reset_router()
-        with app.connection_for_write() as broker:
-            broker.default_channel.queue_delete(queue)
-
-
-def wait_until(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-@pytest.fixture
-def finished():
-    """{task id: return value} of every task the in-process worker finished."""
-    done: dict[str, object] = {}
-
-    def record(task_id=None, retval=None, **kwargs):
-        done[task_id] = retval
-
-    task_postrun.connect(record, weak=False)
-    yield done
-    task_postrun.disconnect(record)
+WORKER_TASK = "feedback.tasks.advance_rounds"
 
 
 @pytest.mark.redis

@@ -6,6 +6,9 @@ import pytest
 from accounts.models import DepartmentKind, Role
 from tests.factories import member_of
 
+# The real Celery worker of the tasks tests (each test module names its WORKER_TASK).
+from tests.workers import finished, worker  # noqa: F401
+
 
 @pytest.fixture
 def rep(org):

@@ -5,19 +5,14 @@ through a real Celery worker."""
 from __future__ import annotations
 
 import threading
-import time
-import uuid
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.conf import settings as django_settings
 from django.db import connection, connections
 from django.utils import timezone
 
 from accounts.models import DepartmentKind, Role
-from collab_hub.celery import app
 from collab_hub.notifications.models import ActivityEvent, Notification
 from handoffs import tasks
 from handoffs.models import Handoff, HandoffStatus, UpsellSignal
@@ -28,6 +23,7 @@ from tests.factories import (
     member_of,
     organization_with_departments,
 )
+from tests.workers import wait_until
 
 S = HandoffStatus
 
@@ -193,66 +189,7 @@ def test_overlapping_runs_of_the_sla_job_flag_each_handoff_once():
 
 # --- Through a real worker (PostgreSQL + Redis) ------------------------------------------------
 
-TASK = "handoffs.tasks.flag_overdue_handoffs"
-
-
-def close_worker_connections(**kwargs):
-    # Runs in the worker thread: its database connection must not outlive the test database.
-    connections.close_all()
-
-
-def reset_router():
-    """Re-read task_routes: Celery caches its router once any task has been sent."""
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-
-
-@pytest.fixture
-def worker():
-    """An in-process worker consuming a queue of its own on the Redis broker (the private
-    queue keeps it from running another test run's tasks)."""
-    if not django_settings.REDIS_URL:
-        skip_or_fail("needs Redis (REDIS_URL) for a real Celery worker")
-    if connection.vendor != "postgresql":
-        skip_or_fail("needs PostgreSQL (DATABASE_URL): the worker's own connection")
-    assert not app.conf.task_always_eager, "tasks must go through the broker"
-    queue = f"test-handoffs-{uuid.uuid4().hex}"
-    saved_routes = app.conf.task_routes
-    app.conf.task_routes = {TASK: {"queue": queue}}
-    reset_router()
-    task_postrun.connect(close_worker_connections, weak=False)
-    try:
-        with start_worker(app, perform_ping_check=False, pool="solo", queues=[queue]) as running:
-            yield running
-    finally:
-        task_postrun.disconnect(close_worker_connections)
-        app.conf.task_routes = saved_routes
-        reset_router()
-        with app.connection_for_write() as broker:
-            broker.default_channel.queue_delete(queue)
-
-
-def wait_until(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-@pytest.fixture
-def finished():
-    """{task id: return value} of every task the in-process worker finished (no result
-    backend is configured: the worker's own signal says when a run is done)."""
-    done: dict[str, object] = {}
-
-    def record(task_id=None, retval=None, **kwargs):
-        done[task_id] = retval
-
-    task_postrun.connect(record, weak=False)
-    yield done
-    task_postrun.disconnect(record)
+WORKER_TASK = "handoffs.tasks.flag_overdue_handoffs"
 
 
 @pytest.mark.redis
